@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Node allocation. Nodes come from two cache-aligned slab caches; a node
+ * that was ever reachable by readers is freed only after a grace period.
+ */
+#include <linux/build_bug.h>
+#include <linux/slab.h>
+#include <kunit/visibility.h>
+#include "node.h"
+
+static struct kmem_cache *masstree_leaf_cache;
+static struct kmem_cache *masstree_internode_cache;
+
+static void masstree_node_layout_check(void)
+{
+	BUILD_BUG_ON(sizeof(struct masstree_leaf) > MASSTREE_NODE_BUDGET);
+	BUILD_BUG_ON(sizeof(struct masstree_internode) > MASSTREE_NODE_BUDGET);
+	/* Readers load the version, permuter and length codes together. */
+	BUILD_BUG_ON(offsetof(struct masstree_leaf, permutation) + sizeof(u64) > 64);
+	BUILD_BUG_ON(offsetof(struct masstree_node, version) != 0);
+	BUILD_BUG_ON(MASSTREE_LEAF_WIDTH > 15);
+	BUILD_BUG_ON(MASSTREE_KLEN_LAYER > U8_MAX);
+	/* Readers load permuters and versions whole: 64-bit kernels only. */
+	BUILD_BUG_ON(sizeof(unsigned long) != sizeof(u64));
+}
+
+int masstree_node_caches_init(void)
+{
+	masstree_node_layout_check();
+	masstree_leaf_cache = kmem_cache_create("masstree_leaf",
+						sizeof(struct masstree_leaf), 0,
+						SLAB_HWCACHE_ALIGN, NULL);
+	if (!masstree_leaf_cache)
+		return -ENOMEM;
+	masstree_internode_cache =
+		kmem_cache_create("masstree_internode",
+				  sizeof(struct masstree_internode), 0,
+				  SLAB_HWCACHE_ALIGN, NULL);
+	if (!masstree_internode_cache) {
+		kmem_cache_destroy(masstree_leaf_cache);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void masstree_node_caches_exit(void)
+{
+	/* Nodes freed with call_rcu() must be back before the caches go. */
+	rcu_barrier();
+	kmem_cache_destroy(masstree_internode_cache);
+	kmem_cache_destroy(masstree_leaf_cache);
+}
+
+/**
+ * masstree_leaf_alloc() - allocate an empty, unlocked, unlinked leaf
+ * @gfp: allocation flags
+ *
+ * Return: the leaf, or NULL if out of memory.
+ */
+struct masstree_leaf *masstree_leaf_alloc(gfp_t gfp)
+{
+	struct masstree_leaf *lf = kmem_cache_zalloc(masstree_leaf_cache, gfp);
+
+	if (lf) {
+		lf->node.version = MASSTREE_V_LEAF;
+		lf->permutation = MASSTREE_PERM_EMPTY;
+	}
+	return lf;
+}
+EXPORT_SYMBOL_IF_KUNIT(masstree_leaf_alloc);
+
+/**
+ * masstree_internode_alloc() - allocate an empty, unlocked internode
+ * @gfp: allocation flags
+ *
+ * Return: the internode, or NULL if out of memory.
+ */
+struct masstree_internode *masstree_internode_alloc(gfp_t gfp)
+{
+	return kmem_cache_zalloc(masstree_internode_cache, gfp);
+}
+EXPORT_SYMBOL_IF_KUNIT(masstree_internode_alloc);
+
+/* For nodes no reader could have reached. */
+void masstree_leaf_free(struct masstree_leaf *lf)
+{
+	kmem_cache_free(masstree_leaf_cache, lf);
+}
+EXPORT_SYMBOL_IF_KUNIT(masstree_leaf_free);
+
+void masstree_internode_free(struct masstree_internode *in)
+{
+	kmem_cache_free(masstree_internode_cache, in);
+}
+EXPORT_SYMBOL_IF_KUNIT(masstree_internode_free);
+
+static void masstree_leaf_free_cb(struct rcu_head *head)
+{
+	masstree_leaf_free(container_of(head, struct masstree_leaf, rcu));
+}
+
+static void masstree_internode_free_cb(struct rcu_head *head)
+{
+	masstree_internode_free(container_of(head, struct masstree_internode, rcu));
+}
+
+/* Not kfree_rcu(): module exit must be able to wait for these (rcu_barrier). */
+void masstree_leaf_free_rcu(struct masstree_leaf *lf)
+{
+	call_rcu(&lf->rcu, masstree_leaf_free_cb);
+}
+EXPORT_SYMBOL_IF_KUNIT(masstree_leaf_free_rcu);
+
+void masstree_internode_free_rcu(struct masstree_internode *in)
+{
+	call_rcu(&in->rcu, masstree_internode_free_cb);
+}
+EXPORT_SYMBOL_IF_KUNIT(masstree_internode_free_rcu);

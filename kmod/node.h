@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Node layouts. Both kinds start with the same header, so a pointer to
+ * either can be followed before knowing which it is: the LEAF bit of the
+ * version word tells, and it never changes for a node's lifetime.
+ *
+ * A leaf holds up to 15 entries in slots, in no particular order: its
+ * permuter gives the sorted order. An internode holds up to 15 slices
+ * and 16 children: child[i] holds the keys below ikey[i], child[i + 1]
+ * those from ikey[i] up. Leaves of one layer are doubly linked in key order
+ * (the B-link), so a reader that lands left of a concurrent split walks
+ * right to find its key.
+ *
+ * Conventions: @n is a node of either kind, @lf a leaf, @in an internode.
+ */
+#ifndef _MASSTREE_NODE_H
+#define _MASSTREE_NODE_H
+
+#include <linux/types.h>
+#include <linux/cache.h>
+#include <linux/rcupdate.h>
+#include <linux/gfp.h>
+#include "key.h"
+#include "nodeversion.h"
+#include "permuter.h"
+
+#define MASSTREE_LEAF_WIDTH		MASSTREE_PERM_WIDTH
+#define MASSTREE_INTERNODE_WIDTH	15
+/* Every node fits in this many cache lines (the paper's best trade-off). */
+#define MASSTREE_NODE_MAX_LINES		5
+#define MASSTREE_NODE_BUDGET		(MASSTREE_NODE_MAX_LINES * 64)
+
+struct masstree_internode;
+struct masstree_ksuf;
+
+/**
+ * struct masstree_node - the header every node starts with
+ * @version: lock, dirty bits and change counters (nodeversion.h)
+ * @parent: the internode above, or NULL for a layer's root. Written under
+ *          the parent's lock.
+ */
+struct masstree_node {
+	u64 version;
+	struct masstree_internode *parent;
+};
+
+/**
+ * union masstree_leafvalue - what a leaf slot holds
+ * @obj: object mode: a value that embeds a kref
+ * @index: index mode: the value itself
+ * @layer: the root of the next layer, when the slot's klen is a layer link
+ */
+union masstree_leafvalue {
+	void *obj;
+	u64 index;
+	struct masstree_node *layer;
+};
+
+/**
+ * struct masstree_leaf - a border node: 15 entries of one layer
+ * @node: version and parent
+ * @klen: each slot's length code (key.h)
+ * @modstate: whether the leaf last inserted or removed, so reusing a freed
+ *            slot bumps the version (a reader may still read that slot)
+ * @permutation: the sorted order of the live slots (permuter.h)
+ * @ikey: each slot's slice
+ * @lv: each slot's value or layer link
+ * @next: the leaf to the right in this layer, or NULL
+ * @prev: the leaf to the left in this layer, or NULL for the leftmost
+ * @ksuf: the key suffixes of slots whose klen is MASSTREE_KLEN_SUFFIX
+ * @rcu: frees the leaf after a grace period
+ */
+struct masstree_leaf {
+	struct masstree_node node;
+	u8 klen[MASSTREE_LEAF_WIDTH];
+	u8 modstate;
+	u64 permutation;
+	u64 ikey[MASSTREE_LEAF_WIDTH];
+	union masstree_leafvalue lv[MASSTREE_LEAF_WIDTH];
+	struct masstree_leaf *next;
+	struct masstree_leaf *prev;
+	struct masstree_ksuf *ksuf;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct masstree_internode - an interior node: 15 slices, 16 children
+ * @node: version and parent
+ * @nkeys: number of live slices; children 0..nkeys are live
+ * @ikey: the separating slices, sorted
+ * @child: the subtrees between them
+ * @rcu: frees the internode after a grace period
+ */
+struct masstree_internode {
+	struct masstree_node node;
+	u8 nkeys;
+	u64 ikey[MASSTREE_INTERNODE_WIDTH];
+	struct masstree_node *child[MASSTREE_INTERNODE_WIDTH + 1];
+	struct rcu_head rcu;
+};
+
+static inline bool masstree_node_is_leaf(const struct masstree_node *n)
+{
+	return masstree_v_is_leaf(READ_ONCE(n->version));
+}
+
+static inline struct masstree_leaf *masstree_to_leaf(struct masstree_node *n)
+{
+	return container_of(n, struct masstree_leaf, node);
+}
+
+static inline struct masstree_internode *
+masstree_to_internode(struct masstree_node *n)
+{
+	return container_of(n, struct masstree_internode, node);
+}
+
+int masstree_node_caches_init(void);
+void masstree_node_caches_exit(void);
+struct masstree_leaf *masstree_leaf_alloc(gfp_t gfp);
+struct masstree_internode *masstree_internode_alloc(gfp_t gfp);
+void masstree_leaf_free(struct masstree_leaf *lf);
+void masstree_internode_free(struct masstree_internode *in);
+void masstree_leaf_free_rcu(struct masstree_leaf *lf);
+void masstree_internode_free_rcu(struct masstree_internode *in);
+
+#endif /* _MASSTREE_NODE_H */
