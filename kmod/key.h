@@ -23,12 +23,7 @@
 
 #include <linux/types.h>
 #include <linux/string.h>
-/* 6.12 moved <asm/unaligned.h> to <linux/unaligned.h>. */
-#if __has_include("linux/unaligned.h")
-#include <linux/unaligned.h>
-#else
-#include <asm/unaligned.h>
-#endif
+#include <asm/byteorder.h>
 
 #define MASSTREE_SLICE_LEN	8
 #define MASSTREE_KLEN_SUFFIX	9
@@ -61,9 +56,12 @@ static inline u64 masstree_ikey(const u8 *s, size_t len)
 {
 	u64 ikey = 0;
 	unsigned int i;
+	__be64 word;
 
-	if (len >= MASSTREE_SLICE_LEN)
-		return get_unaligned_be64(s);
+	if (len >= MASSTREE_SLICE_LEN) {
+		memcpy(&word, s, sizeof(word));	/* one unaligned load */
+		return be64_to_cpu(word);
+	}
 	for (i = 0; i < len; i++)
 		ikey |= (u64)s[i] << (8 * (MASSTREE_SLICE_LEN - 1 - i));
 	return ikey;

@@ -17,6 +17,7 @@
 #define _MASSTREE_NODE_H
 
 #include <linux/types.h>
+#include <linux/align.h>
 #include <linux/cache.h>
 #include <linux/rcupdate.h>
 #include <linux/gfp.h>
@@ -69,6 +70,8 @@ union masstree_leafvalue {
  * @prev: the leaf to the left in this layer, or NULL for the leftmost
  * @ksuf: the key suffixes of slots whose klen is MASSTREE_KLEN_SUFFIX
  * @rcu: frees the leaf after a grace period
+ * @gc_next: links nodes on masstree_destroy()'s worklist (readers never
+ *           look at these bytes, so they may, until the grace period)
  */
 struct masstree_leaf {
 	struct masstree_node node;
@@ -80,7 +83,10 @@ struct masstree_leaf {
 	struct masstree_leaf *next;
 	struct masstree_leaf *prev;
 	struct masstree_ksuf *ksuf;
-	struct rcu_head rcu;
+	union {
+		struct rcu_head rcu;
+		struct masstree_node *gc_next;
+	};
 };
 
 /**
@@ -90,14 +96,23 @@ struct masstree_leaf {
  * @ikey: the separating slices, sorted
  * @child: the subtrees between them
  * @rcu: frees the internode after a grace period
+ * @gc_next: as for leaves
  */
 struct masstree_internode {
 	struct masstree_node node;
 	u8 nkeys;
 	u64 ikey[MASSTREE_INTERNODE_WIDTH];
 	struct masstree_node *child[MASSTREE_INTERNODE_WIDTH + 1];
-	struct rcu_head rcu;
+	union {
+		struct rcu_head rcu;
+		struct masstree_node *gc_next;
+	};
 };
+
+/* Memory a node takes in its cache-aligned slab. */
+#define MASSTREE_LEAF_BYTES	ALIGN(sizeof(struct masstree_leaf), L1_CACHE_BYTES)
+#define MASSTREE_INTERNODE_BYTES \
+	ALIGN(sizeof(struct masstree_internode), L1_CACHE_BYTES)
 
 static inline bool masstree_node_is_leaf(const struct masstree_node *n)
 {

@@ -134,6 +134,25 @@ static inline u64 masstree_perm_remove_to_back(u64 perm, unsigned int pos)
 }
 
 /**
+ * masstree_perm_swap() - exchange the slots at two positions
+ * @perm: permuter
+ * @a: a position
+ * @b: another position
+ *
+ * Used to pick which free slot the next insert takes.
+ *
+ * Return: the new permuter.
+ */
+static inline u64 masstree_perm_swap(u64 perm, unsigned int a, unsigned int b)
+{
+	unsigned int sa = MASSTREE_PERM_BITS * (a + 1);
+	unsigned int sb = MASSTREE_PERM_BITS * (b + 1);
+	u64 x = ((perm >> sa) ^ (perm >> sb)) & MASSTREE_PERM_MASK;
+
+	return perm ^ (x << sa) ^ (x << sb);
+}
+
+/**
  * masstree_perm_position_of() - find the sorted position of a slot
  * @perm: permuter
  * @slot: slot index, 0..14

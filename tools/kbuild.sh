@@ -9,7 +9,7 @@
 set -eu
 
 kdir=${1:?usage: kbuild.sh KDIR OUTDIR [make args]}
-out=${2:?usage: kbuild.sh KDIR OUTDIR [make args]}
+out=$(realpath -m "${2:?usage: kbuild.sh KDIR OUTDIR [make args]}")
 shift 2
 top=$(cd "$(dirname "$0")/.." && pwd)
 

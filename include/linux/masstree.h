@@ -4,15 +4,94 @@
  * trie of B+trees over 8-byte key slices (Mao, Kohler, Morris, EuroSys 2012).
  *
  * Readers never lock and never write shared memory; writers lock single
- * nodes. Nodes and values are freed through RCU.
+ * nodes. Nodes, key suffixes and replaced values are freed through RCU.
+ *
+ * A tree stores values in one of two modes, chosen at masstree_init():
+ *
+ *  - object mode: values are objects that embed a struct kref. The tree
+ *    holds one reference per stored value; masstree_get() returns a new
+ *    one. The release function given at init must free through RCU
+ *    (kfree_rcu() or call_rcu()): lock-free readers may still be looking.
+ *  - index mode (%MASSTREE_FLAGS_INDEX): values are u64s stored inline.
  */
 #ifndef _LINUX_MASSTREE_H
 #define _LINUX_MASSTREE_H
+
+#include <linux/types.h>
+#include <linux/gfp.h>
+#include <linux/kref.h>
+#include <linux/atomic.h>
 
 /*
  * Longest key the tree accepts, in bytes. Longer keys get -E2BIG. Keys may
  * be any binary string from 0 bytes up to this length, NUL bytes included.
  */
 #define MASSTREE_MAX_KEY_LEN	1024
+
+/* masstree_init() flags */
+#define MASSTREE_FLAGS_INDEX	(1U << 0) /* u64 values, stored inline */
+#define MASSTREE_FLAGS_LOCK_BH	(1U << 1) /* writers disable softirqs */
+#define MASSTREE_FLAGS_LOCK_IRQ	(1U << 2) /* writers disable interrupts */
+#define MASSTREE_FLAGS_ACCOUNT	(1U << 3) /* charge nodes to the memcg */
+
+/* masstree_put() flags, as bpf(2)'s map updates */
+#define MASSTREE_ANY		0	/* insert or replace */
+#define MASSTREE_NOEXIST	1	/* insert only: -EEXIST if present */
+#define MASSTREE_EXIST		2	/* replace only: -ENOENT if absent */
+
+struct masstree_node;
+
+/**
+ * struct masstree - a masstree; embed it anywhere
+ * @root: the root of layer 0 (may lag behind a root split: readers climb)
+ * @flags: MASSTREE_FLAGS_*
+ * @release: object mode: frees a value whose last reference went
+ * @nr_entries: keys in the tree
+ * @nr_bytes: bytes held by nodes and key suffixes
+ */
+struct masstree {
+	struct masstree_node *root;
+	unsigned int flags;
+	void (*release)(struct kref *ref);
+	atomic_long_t nr_entries;
+	atomic_long_t nr_bytes;
+};
+
+int masstree_init(struct masstree *mt, unsigned int flags,
+		  void (*release)(struct kref *ref), gfp_t gfp);
+void masstree_destroy(struct masstree *mt);
+
+int masstree_put(struct masstree *mt, const void *key, size_t len,
+		 struct kref *value, unsigned int flags, gfp_t gfp);
+struct kref *masstree_get(struct masstree *mt, const void *key, size_t len);
+
+int masstree_put_index(struct masstree *mt, const void *key, size_t len,
+		       u64 value, unsigned int flags, gfp_t gfp);
+int masstree_get_index(struct masstree *mt, const void *key, size_t len,
+		       u64 *value);
+
+/**
+ * masstree_count() - number of keys in the tree
+ * @mt: the tree
+ *
+ * Context: any. Exact when no writer runs; otherwise a recent value.
+ * Return: the number of keys.
+ */
+static inline unsigned long masstree_count(const struct masstree *mt)
+{
+	return atomic_long_read(&mt->nr_entries);
+}
+
+/**
+ * masstree_bytes() - memory the tree holds
+ * @mt: the tree
+ *
+ * Context: any. Counts nodes and key suffix storage (not the values).
+ * Return: the number of bytes.
+ */
+static inline unsigned long masstree_bytes(const struct masstree *mt)
+{
+	return atomic_long_read(&mt->nr_bytes);
+}
 
 #endif /* _LINUX_MASSTREE_H */

@@ -161,6 +161,17 @@ void kfree(const void *p)
 	shim_free(p);
 }
 
+void *krealloc(const void *p, size_t size, gfp_t gfp)
+{
+	void *n = kmalloc(size, gfp);
+
+	if (n && p) {
+		memcpy(n, p, min(size, ksize(p)));
+		kfree(p);
+	}
+	return n;
+}
+
 struct kmem_cache {
 	const char *name;
 	unsigned int size;

@@ -27,6 +27,7 @@ typedef struct { int counter; } atomic_t;
 typedef struct { long counter; } atomic_long_t;
 
 #define ATOMIC_INIT(i)		{ (i) }
+#define ATOMIC_LONG_INIT(i)	{ (i) }
 #define atomic_read(v)		__atomic_load_n(&(v)->counter, __ATOMIC_RELAXED)
 #define atomic_set(v, i)	__atomic_store_n(&(v)->counter, i, __ATOMIC_RELAXED)
 #define atomic_add(i, v)	((void)__atomic_add_fetch(&(v)->counter, i, __ATOMIC_RELAXED))

@@ -22,6 +22,9 @@
 #define __acquires(x)
 #define __releases(x)
 #define __must_hold(x)
+#define __cond_acquires(x)
+#define __acquire(x)		((void)0)
+#define __release(x)		((void)0)
 #define __rcu
 #define __user
 #define __force

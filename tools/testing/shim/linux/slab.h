@@ -25,6 +25,7 @@ void kmem_cache_free(struct kmem_cache *c, void *p);
 unsigned int kmem_cache_size(struct kmem_cache *c);
 void *kmalloc(size_t size, gfp_t gfp);
 void kfree(const void *p);
+void *krealloc(const void *p, size_t size, gfp_t gfp);
 size_t ksize(const void *p);
 
 static inline void *kmem_cache_zalloc(struct kmem_cache *c, gfp_t gfp)

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lock-free lookup. Readers run under rcu_read_lock(), never write shared
+ * memory and never block; they may spin while a writer has a node dirty.
+ *
+ * A reader descends from a layer root to a leaf, validating each step with
+ * the node versions (masstree_reach_leaf()), reads the leaf under a version
+ * snapshot and re-reads when the snapshot changed. Which change it reacts
+ * to decides where it retries:
+ *  - an insert or remove in the leaf: read the same leaf again;
+ *  - a split: keys moved right, so follow the B-link (masstree_advance());
+ *  - a deleted node: start again from the layer root;
+ *  - an internode split during the descent: start again from the root.
+ */
+#include <linux/export.h>
+#include <linux/rcupdate.h>
+#include <linux/errno.h>
+#include "tree.h"
+
+/* The current root of @n's layer: a root that split has a parent now. */
+struct masstree_node *masstree_layer_root(struct masstree_node *n)
+{
+	for (;;) {
+		struct masstree_internode *p;
+
+		if (masstree_v_is_root(READ_ONCE(n->version)))
+			return n;
+		p = READ_ONCE(n->parent);
+		if (!p)
+			return n;
+		n = &p->node;
+	}
+}
+
+/**
+ * masstree_reach_leaf() - descend from a layer root to the leaf for @k
+ * @root: the layer's root, or a node that was its root
+ * @k: the key, positioned at this layer
+ * @v: set to a stable version of the returned leaf
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the leaf whose range held @k when @v was taken.
+ */
+struct masstree_leaf *masstree_reach_leaf(struct masstree_node *root,
+					  const struct masstree_key *k, u64 *v)
+{
+	struct masstree_node *n;
+	u64 nv;
+
+retry:
+	n = masstree_layer_root(root);
+	nv = masstree_v_stable(&n->version);
+	while (!masstree_v_is_leaf(nv)) {
+		struct masstree_internode *in = masstree_to_internode(n);
+		struct masstree_node *child;
+		u64 cv;
+
+		child = READ_ONCE(in->child[masstree_internode_child(in, k->ikey)]);
+		if (unlikely(!child))
+			goto retry;
+		cv = masstree_v_stable(&child->version);
+		if (likely(!masstree_v_has_changed(&n->version, nv))) {
+			n = child;
+			nv = cv;
+			continue;
+		}
+		/* The internode changed under us: re-read it, unless it split. */
+		cv = masstree_v_stable(&n->version);
+		if (masstree_v_split_since(nv, cv))
+			goto retry;
+		nv = cv;
+	}
+	*v = nv;
+	return masstree_to_leaf(n);
+}
+
+/*
+ * @lf changed since @v: take a new stable version, and if it split, walk
+ * right while the next leaf starts at or below @k.
+ */
+static struct masstree_leaf *masstree_advance(struct masstree_leaf *lf,
+					      const struct masstree_key *k,
+					      u64 *v)
+{
+	u64 nv = masstree_v_stable(&lf->node.version);
+
+	if (masstree_v_split_since(*v, nv) && !masstree_v_is_deleted(nv)) {
+		for (;;) {
+			struct masstree_leaf *next = READ_ONCE(lf->next);
+
+			if (!next || k->ikey < masstree_leaf_lowkey(next))
+				break;
+			lf = next;
+			nv = masstree_v_stable(&lf->node.version);
+		}
+	}
+	*v = nv;
+	return lf;
+}
+
+/**
+ * masstree_lookup() - find @k's value without locking
+ * @mt: the tree
+ * @k: the key, at layer 0; shifted as the lookup descends layers
+ * @val: set to the value if found
+ *
+ * Context: rcu_read_lock() held.
+ * Return: true if the key was present at some instant during the call.
+ */
+static bool masstree_lookup(struct masstree *mt, struct masstree_key *k,
+			    union masstree_leafvalue *val)
+{
+	struct masstree_node *root = READ_ONCE(mt->root);
+	struct masstree_leaf *lf;
+	u64 v;
+
+layer:
+	lf = masstree_reach_leaf(root, k, &v);
+	for (;;) {
+		union masstree_leafvalue lv = { .index = 0 };
+		unsigned int pos, slot;
+		bool match, found = false;
+		u8 klen = 0;
+		u64 perm;
+
+		if (unlikely(masstree_v_is_deleted(v)))
+			goto layer;
+		perm = masstree_leaf_perm(lf);
+		pos = masstree_leaf_search(lf, perm, k->ikey,
+					   masstree_key_klen(k), &match);
+		if (match) {
+			slot = masstree_perm_slot(perm, pos);
+			klen = READ_ONCE(lf->klen[slot]);
+			lv.index = READ_ONCE(lf->lv[slot].index);
+			found = klen != MASSTREE_KLEN_SUFFIX ||
+				masstree_ksuf_equal(lf, slot,
+						    masstree_key_suffix(k),
+						    masstree_key_suffix_len(k));
+		}
+		if (unlikely(masstree_v_has_changed(&lf->node.version, v))) {
+			lf = masstree_advance(lf, k, &v);
+			continue;
+		}
+		if (!found)
+			return false;
+		if (klen == MASSTREE_KLEN_LAYER) {
+			root = lv.layer;
+			masstree_key_shift(k);
+			goto layer;
+		}
+		*val = lv;
+		return true;
+	}
+}
+
+/**
+ * masstree_get() - look up a key in an object-mode tree
+ * @mt: the tree
+ * @key: the key, any bytes
+ * @len: its length
+ *
+ * Takes a new reference on the value; put it with kref_put() and the
+ * tree's release function. If the value is replaced or removed while the
+ * lookup runs, the lookup returns the old or the new value, never
+ * "absent" for a key that was present throughout.
+ *
+ * Context: any context in which no writer of @mt can be interrupted on the
+ * same CPU: process context by default, softirq context for a tree made
+ * with %MASSTREE_FLAGS_LOCK_BH, any context with %MASSTREE_FLAGS_LOCK_IRQ.
+ * Takes and releases the RCU read lock; never sleeps.
+ * Return: the value's kref, or NULL if the key is absent (keys longer than
+ * %MASSTREE_MAX_KEY_LEN never are present), or if @mt is an index tree.
+ */
+struct kref *masstree_get(struct masstree *mt, const void *key, size_t len)
+{
+	union masstree_leafvalue lv;
+	struct masstree_key k;
+	struct kref *ref;
+
+	if (len > MASSTREE_MAX_KEY_LEN || masstree_is_index(mt))
+		return NULL;
+	rcu_read_lock();
+	do {
+		masstree_key_init(&k, key, len);
+		if (!masstree_lookup(mt, &k, &lv)) {
+			lv.obj = NULL;
+			break;
+		}
+		ref = lv.obj;
+		/* Zero: replaced or removed since we read it; look again. */
+	} while (!kref_get_unless_zero(ref));
+	rcu_read_unlock();
+	return lv.obj;
+}
+EXPORT_SYMBOL_GPL(masstree_get);
+
+/**
+ * masstree_get_index() - look up a key in an index-mode tree
+ * @mt: the tree, made with %MASSTREE_FLAGS_INDEX
+ * @key: the key, any bytes
+ * @len: its length
+ * @value: set to the key's value if present
+ *
+ * Context: as masstree_get().
+ * Return: 0, -ENOENT if the key is absent, -E2BIG if @len exceeds
+ * %MASSTREE_MAX_KEY_LEN, -EINVAL if @mt is an object-mode tree.
+ */
+int masstree_get_index(struct masstree *mt, const void *key, size_t len,
+		       u64 *value)
+{
+	union masstree_leafvalue lv;
+	struct masstree_key k;
+	bool found;
+
+	if (len > MASSTREE_MAX_KEY_LEN)
+		return -E2BIG;
+	if (!masstree_is_index(mt))
+		return -EINVAL;
+	masstree_key_init(&k, key, len);
+	rcu_read_lock();
+	found = masstree_lookup(mt, &k, &lv);
+	rcu_read_unlock();
+	if (!found)
+		return -ENOENT;
+	*value = lv.index;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(masstree_get_index);

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tree lifetime (init and destroy), the node lock wrappers every writer
+ * goes through, and the node reserve that lets writers allocate before
+ * they lock.
+ */
+#include <linux/bottom_half.h>
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/irqflags.h>
+#include <linux/lockdep.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include "tree.h"
+
+#define MASSTREE_FLAGS_ALL	(MASSTREE_FLAGS_INDEX | MASSTREE_FLAGS_LOCK_BH | \
+				 MASSTREE_FLAGS_LOCK_IRQ | MASSTREE_FLAGS_ACCOUNT)
+
+#ifdef CONFIG_LOCKDEP
+/*
+ * Node locks are bits in version words, invisible to lockdep. This map is
+ * held from a writer's first node lock to its last, so lockdep sees
+ * sleeping, lock order and irq-safety mistakes around them.
+ */
+static struct lock_class_key masstree_node_lock_key;
+static struct lockdep_map masstree_node_lock_map =
+	STATIC_LOCKDEP_MAP_INIT("masstree_node_lock", &masstree_node_lock_key);
+#endif
+
+/**
+ * masstree_lock_raw() - lock a node for a write
+ * @ws: the write state
+ * @n: the node
+ *
+ * The first lock of a write disables softirqs or interrupts as the tree's
+ * flags ask, so lock-free readers in those contexts can never spin on a
+ * node whose writer they interrupted.
+ *
+ * "Raw": sparse is not told. Code that locks a chain of nodes of varying
+ * length uses it and annotates what the chain means as a whole; everything
+ * else uses masstree_lock() and masstree_unlock().
+ */
+void masstree_lock_raw(struct masstree_write *ws, struct masstree_node *n)
+{
+	if (!ws->nlocked++) {
+		if (ws->mt->flags & MASSTREE_FLAGS_LOCK_IRQ)
+			local_irq_save(ws->irqflags);
+		else if (ws->mt->flags & MASSTREE_FLAGS_LOCK_BH)
+			local_bh_disable();
+#ifdef CONFIG_LOCKDEP
+		lock_map_acquire(&masstree_node_lock_map);
+#endif
+	}
+	masstree_v_lock(&n->version);
+}
+
+void masstree_unlock_raw(struct masstree_write *ws, struct masstree_node *n)
+{
+	masstree_v_unlock(&n->version);
+	if (!--ws->nlocked) {
+#ifdef CONFIG_LOCKDEP
+		lock_map_release(&masstree_node_lock_map);
+#endif
+		if (ws->mt->flags & MASSTREE_FLAGS_LOCK_IRQ)
+			local_irq_restore(ws->irqflags);
+		else if (ws->mt->flags & MASSTREE_FLAGS_LOCK_BH)
+			local_bh_enable();
+	}
+}
+
+void masstree_lock(struct masstree_write *ws, struct masstree_node *n)
+	__acquires(n)
+{
+	masstree_lock_raw(ws, n);
+	__acquire(n);
+}
+
+void masstree_unlock(struct masstree_write *ws, struct masstree_node *n)
+	__releases(n)
+{
+	__release(n);
+	masstree_unlock_raw(ws, n);
+}
+
+/**
+ * masstree_lock_parent() - lock the parent of a locked node
+ * @ws: the write state
+ * @n: the node, locked
+ *
+ * A node's parent pointer changes under the parent's lock (when the
+ * parent splits), so check it again once the parent is locked.
+ *
+ * Return: the locked parent (raw: see masstree_lock_raw()), or NULL if @n
+ * is its layer's root.
+ */
+struct masstree_internode *masstree_lock_parent(struct masstree_write *ws,
+						struct masstree_node *n)
+{
+	for (;;) {
+		struct masstree_internode *p = READ_ONCE(n->parent);
+
+		if (!p)
+			return NULL;
+		masstree_lock_raw(ws, &p->node);
+		if (READ_ONCE(n->parent) == p)
+			return p;
+		masstree_unlock_raw(ws, &p->node);
+	}
+}
+
+static gfp_t masstree_gfp(const struct masstree *mt, gfp_t gfp)
+{
+	return mt->flags & MASSTREE_FLAGS_ACCOUNT ? gfp | __GFP_ACCOUNT : gfp;
+}
+
+/* Bag data size for @bytes of suffixes, with room to grow. */
+u32 masstree_ksuf_size_for(unsigned int bytes)
+{
+	size_t total = roundup_pow_of_two(masstree_ksuf_bytes(2 * bytes));
+
+	return total - sizeof(struct masstree_ksuf);
+}
+
+static struct masstree_ksuf *masstree_ksuf_alloc(u32 size, gfp_t gfp)
+{
+	struct masstree_ksuf *ks = kmalloc(masstree_ksuf_bytes(size), gfp);
+
+	if (ks)
+		masstree_ksuf_init(ks, size);
+	return ks;
+}
+
+/* Bring the spares up to what is asked, allocating with @gfp. */
+static bool masstree_fill(struct masstree_write *ws, unsigned int leaves,
+			  unsigned int internodes, const u32 *ksuf, gfp_t gfp)
+{
+	bool matched[MASSTREE_MAX_SPARE_KSUF] = {};
+	unsigned int i, j;
+
+	while (ws->nr_leaves < leaves) {
+		struct masstree_leaf *lf = masstree_leaf_alloc(gfp);
+
+		if (!lf)
+			return false;
+		lf->next = ws->leaves;
+		ws->leaves = lf;
+		ws->nr_leaves++;
+	}
+	while (ws->nr_internodes < internodes) {
+		struct masstree_internode *in = masstree_internode_alloc(gfp);
+
+		if (!in)
+			return false;
+		in->node.parent = ws->internodes;
+		ws->internodes = in;
+		ws->nr_internodes++;
+	}
+	for (i = 0; i < MASSTREE_MAX_SPARE_KSUF; i++) {
+		if (!ksuf[i])
+			continue;
+		for (j = 0; j < MASSTREE_MAX_SPARE_KSUF; j++)
+			if (!matched[j] && ws->ksuf[j] && ws->ksuf[j]->size >= ksuf[i])
+				break;
+		if (j == MASSTREE_MAX_SPARE_KSUF) {
+			for (j = 0; matched[j]; j++)
+				;
+			kfree(ws->ksuf[j]);
+			ws->ksuf[j] = masstree_ksuf_alloc(ksuf[i], gfp);
+			if (!ws->ksuf[j])
+				return false;
+		}
+		matched[j] = true;
+	}
+	return true;
+}
+
+/* Do the spares cover what is asked? */
+static bool masstree_spares_cover(const struct masstree_write *ws,
+				  unsigned int leaves, unsigned int internodes,
+				  const u32 *ksuf)
+{
+	bool matched[MASSTREE_MAX_SPARE_KSUF] = {};
+	unsigned int i, j;
+
+	if (ws->nr_leaves < leaves || ws->nr_internodes < internodes)
+		return false;
+	for (i = 0; i < MASSTREE_MAX_SPARE_KSUF; i++) {
+		if (!ksuf[i])
+			continue;
+		for (j = 0; j < MASSTREE_MAX_SPARE_KSUF; j++)
+			if (!matched[j] && ws->ksuf[j] && ws->ksuf[j]->size >= ksuf[i])
+				break;
+		if (j == MASSTREE_MAX_SPARE_KSUF)
+			return false;
+		matched[j] = true;
+	}
+	return true;
+}
+
+/**
+ * masstree_reserve() - check the spares cover what a change needs
+ * @ws: the write state
+ * @leaves: leaves needed
+ * @internodes: internodes needed
+ * @ksuf: data sizes of the suffix bags needed (0: none)
+ *
+ * Nothing is allocated under node locks: when the spares fall short, the
+ * caller unlocks with the tree unchanged and returns -EAGAIN, and
+ * masstree_refill() allocates what is missing, as the caller's gfp allows.
+ *
+ * Return: true if the spares cover the need.
+ */
+bool masstree_reserve(struct masstree_write *ws, unsigned int leaves,
+		      unsigned int internodes, const u32 *ksuf)
+{
+	if (masstree_spares_cover(ws, leaves, internodes, ksuf))
+		return true;
+	ws->need_leaves = leaves;
+	ws->need_internodes = internodes;
+	memcpy(ws->need_ksuf, ksuf, sizeof(ws->need_ksuf));
+	return false;
+}
+
+/* No lock held: allocate what the last attempt lacked, as the caller allows. */
+int masstree_refill(struct masstree_write *ws)
+{
+	if (!masstree_fill(ws, ws->need_leaves, ws->need_internodes,
+			   ws->need_ksuf, masstree_gfp(ws->mt, ws->gfp)))
+		return -ENOMEM;
+	return 0;
+}
+
+struct masstree_leaf *masstree_take_leaf(struct masstree_write *ws)
+{
+	struct masstree_leaf *lf = ws->leaves;
+
+	ws->leaves = lf->next;
+	ws->nr_leaves--;
+	lf->next = NULL;
+	masstree_count_bytes(ws->mt, MASSTREE_LEAF_BYTES);
+	return lf;
+}
+
+struct masstree_internode *masstree_take_internode(struct masstree_write *ws)
+{
+	struct masstree_internode *in = ws->internodes;
+
+	ws->internodes = in->node.parent;
+	ws->nr_internodes--;
+	in->node.parent = NULL;
+	masstree_count_bytes(ws->mt, MASSTREE_INTERNODE_BYTES);
+	return in;
+}
+
+/* The smallest spare bag with at least @size bytes of data. */
+struct masstree_ksuf *masstree_take_ksuf(struct masstree_write *ws, u32 size)
+{
+	struct masstree_ksuf *ks;
+	int best = -1, j;
+
+	for (j = 0; j < MASSTREE_MAX_SPARE_KSUF; j++)
+		if (ws->ksuf[j] && ws->ksuf[j]->size >= size &&
+		    (best < 0 || ws->ksuf[j]->size < ws->ksuf[best]->size))
+			best = j;
+	ks = ws->ksuf[best];
+	ws->ksuf[best] = NULL;
+	masstree_count_bytes(ws->mt, masstree_ksuf_bytes(ks->size));
+	return ks;
+}
+
+/* After the last unlock: give back the unused spares, drop a replaced value. */
+void masstree_write_finish(struct masstree_write *ws)
+{
+	unsigned int j;
+
+	while (ws->leaves) {
+		struct masstree_leaf *lf = ws->leaves;
+
+		ws->leaves = lf->next;
+		masstree_leaf_free(lf);
+	}
+	while (ws->internodes) {
+		struct masstree_internode *in = ws->internodes;
+
+		ws->internodes = in->node.parent;
+		masstree_internode_free(in);
+	}
+	for (j = 0; j < MASSTREE_MAX_SPARE_KSUF; j++)
+		kfree(ws->ksuf[j]);
+	if (ws->released)
+		kref_put(ws->released, ws->mt->release);
+}
+
+/**
+ * masstree_init() - initialise an empty tree
+ * @mt: the tree
+ * @flags: %MASSTREE_FLAGS_INDEX for u64 values (else object mode);
+ *         %MASSTREE_FLAGS_LOCK_BH or %MASSTREE_FLAGS_LOCK_IRQ to make
+ *         lookups safe from softirq or hardirq context;
+ *         %MASSTREE_FLAGS_ACCOUNT to charge the nodes to the memcg
+ * @release: object mode: called when a value's last reference goes; must
+ *           free the value through RCU. NULL in index mode.
+ * @gfp: allocation flags for the root leaf
+ *
+ * Context: may sleep if @gfp permits.
+ * Return: 0, -EINVAL (unknown flags, or no release in object mode), or
+ * -ENOMEM.
+ */
+int masstree_init(struct masstree *mt, unsigned int flags,
+		  void (*release)(struct kref *ref), gfp_t gfp)
+{
+	struct masstree_leaf *root;
+
+	if (flags & ~MASSTREE_FLAGS_ALL)
+		return -EINVAL;
+	if (!(flags & MASSTREE_FLAGS_INDEX) == !release)
+		return -EINVAL;
+	mt->flags = flags;
+	root = masstree_leaf_alloc(masstree_gfp(mt, gfp));
+	if (!root)
+		return -ENOMEM;
+	root->node.version |= MASSTREE_V_ROOT;
+	mt->root = &root->node;
+	mt->release = release;
+	atomic_long_set(&mt->nr_entries, 0);
+	atomic_long_set(&mt->nr_bytes, MASSTREE_LEAF_BYTES);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(masstree_init);
+
+/* destroy's worklist link: the rcu_head bytes, which readers never read. */
+static struct masstree_node **masstree_gc_link(struct masstree_node *n)
+{
+	if (masstree_node_is_leaf(n))
+		return &masstree_to_leaf(n)->gc_next;
+	return &masstree_to_internode(n)->gc_next;
+}
+
+static struct masstree_node *masstree_gc_push(struct masstree_node *todo,
+					      struct masstree_node *n)
+{
+	*masstree_gc_link(n) = todo;
+	return n;
+}
+
+/* Drop @lf's values, queue its layers, free it and its bag after a GP. */
+static struct masstree_node *masstree_destroy_leaf(struct masstree *mt,
+						   struct masstree_leaf *lf,
+						   struct masstree_node *todo)
+{
+	u64 perm = lf->permutation;
+	unsigned int pos;
+
+	for (pos = 0; pos < masstree_perm_size(perm); pos++) {
+		unsigned int slot = masstree_perm_slot(perm, pos);
+
+		if (lf->klen[slot] == MASSTREE_KLEN_LAYER)
+			todo = masstree_gc_push(todo,
+						masstree_layer_root(lf->lv[slot].layer));
+		else if (!masstree_is_index(mt))
+			kref_put(lf->lv[slot].obj, mt->release);
+	}
+	if (lf->ksuf)
+		masstree_ksuf_free_rcu(lf->ksuf);
+	masstree_leaf_free_rcu(lf);
+	return todo;
+}
+
+/**
+ * masstree_destroy() - free every node and drop every value reference
+ * @mt: the tree
+ *
+ * The caller must make sure no writer runs. Lock-free readers that are
+ * still finishing stay safe: nodes and bags are freed after a grace
+ * period, and values through their release functions (which free through
+ * RCU). The tree must be initialised again before further use.
+ *
+ * Context: any context its writers may run in; does not sleep. Module exit
+ * must still wait for the frees with rcu_barrier().
+ */
+void masstree_destroy(struct masstree *mt)
+{
+	struct masstree_node *todo;
+	unsigned int i;
+
+	if (!mt->root)
+		return;
+	/* A worklist, not recursion: 1 KiB keys nest 128 layers deep. */
+	todo = masstree_gc_push(NULL, masstree_layer_root(mt->root));
+	while (todo) {
+		struct masstree_node *n = todo;
+
+		todo = *masstree_gc_link(n);
+		if (masstree_node_is_leaf(n)) {
+			todo = masstree_destroy_leaf(mt, masstree_to_leaf(n), todo);
+			continue;
+		}
+		for (i = 0; i <= masstree_to_internode(n)->nkeys; i++)
+			todo = masstree_gc_push(todo, masstree_to_internode(n)->child[i]);
+		masstree_internode_free_rcu(masstree_to_internode(n));
+	}
+	mt->root = NULL;
+	atomic_long_set(&mt->nr_entries, 0);
+	atomic_long_set(&mt->nr_bytes, 0);
+}
+EXPORT_SYMBOL_GPL(masstree_destroy);

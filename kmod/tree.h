@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the tree's operations share: leaf and internode searches, the node
+ * lock wrappers that honour the tree's locking context, node allocation
+ * for writers (reserve before locking, take under the lock), and counters.
+ *
+ * Conventions (as in the rest of kmod/): @mt the tree, @n a node, @lf a
+ * leaf, @in an internode, @v a version snapshot, @perm a permuter
+ * snapshot, @k the caller's key positioned at a layer, @ws a write state.
+ */
+#ifndef _MASSTREE_TREE_H
+#define _MASSTREE_TREE_H
+
+#include <linux/masstree.h>
+#include <linux/compiler.h>
+#include <linux/kref.h>
+#include "key.h"
+#include "node.h"
+#include "ksuf.h"
+
+/* leaf->modstate: whether the leaf's last change was an insert or remove */
+#define MASSTREE_MOD_INSERT	0
+#define MASSTREE_MOD_REMOVE	1
+
+/* Deepest internode chain a split may climb in one layer. */
+#define MASSTREE_MAX_HEIGHT	24
+
+/* Spare suffix bags one write may need (a split's two halves). */
+#define MASSTREE_MAX_SPARE_KSUF	2
+
+/* A lock-free read of a leaf's permuter: slot reads that follow see the
+ * slots as they were when the permuter was published.
+ */
+static inline u64 masstree_leaf_perm(const struct masstree_leaf *lf)
+{
+	/* Pairs with the release in masstree_leaf_publish(). */
+	return smp_load_acquire(&lf->permutation);
+}
+
+static inline void masstree_leaf_publish(struct masstree_leaf *lf, u64 perm)
+{
+	/* Pairs with the acquire in masstree_leaf_perm(). */
+	smp_store_release(&lf->permutation, perm);
+}
+
+/* The lowest ikey a non-leftmost leaf may hold: slot 0 keeps it. */
+static inline u64 masstree_leaf_lowkey(const struct masstree_leaf *lf)
+{
+	return READ_ONCE(lf->ikey[0]);
+}
+
+static inline bool masstree_leaf_is_leftmost(const struct masstree_leaf *lf)
+{
+	return !READ_ONCE(lf->prev);
+}
+
+/**
+ * masstree_leaf_search() - find where (@ikey, @klen) sorts in a leaf
+ * @lf: the leaf
+ * @perm: a snapshot of its permuter
+ * @ikey: slice to look for
+ * @klen: its length code
+ * @match: set to whether the entry at the returned position has the same
+ *         slice and the same length rank
+ *
+ * Return: the sorted position of the first entry not below the key.
+ */
+static inline unsigned int masstree_leaf_search(const struct masstree_leaf *lf,
+						u64 perm, u64 ikey, u8 klen,
+						bool *match)
+{
+	unsigned int lo = 0, hi = masstree_perm_size(perm);
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+		unsigned int slot = masstree_perm_slot(perm, mid);
+		int c = masstree_compare(ikey, klen, READ_ONCE(lf->ikey[slot]),
+					 READ_ONCE(lf->klen[slot]));
+
+		if (c > 0) {
+			lo = mid + 1;
+		} else if (c < 0) {
+			hi = mid;
+		} else {
+			*match = true;
+			return mid;
+		}
+	}
+	*match = false;
+	return lo;
+}
+
+/* Which child of @in covers @ikey: child i holds keys below ikey[i]. */
+static inline unsigned int masstree_internode_child(const struct masstree_internode *in,
+						    u64 ikey)
+{
+	unsigned int lo = 0, hi = READ_ONCE(in->nkeys);
+
+	if (hi > MASSTREE_INTERNODE_WIDTH)	/* torn read: caller retries */
+		hi = MASSTREE_INTERNODE_WIDTH;
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (ikey < READ_ONCE(in->ikey[mid]))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/**
+ * struct masstree_write - one write operation's state
+ * @mt: the tree
+ * @gfp: the caller's allocation flags
+ * @nlocked: node locks held: the first disables BH or IRQs as the tree asks
+ * @irqflags: saved by the first lock of a MASSTREE_FLAGS_LOCK_IRQ tree
+ * @leaves: spare leaves, chained through ->next
+ * @nr_leaves: how many
+ * @internodes: spare internodes, chained through ->node.parent
+ * @nr_internodes: how many
+ * @ksuf: spare suffix bags
+ * @need_leaves: leaves the last attempt lacked
+ * @need_internodes: internodes the last attempt lacked
+ * @need_ksuf: data sizes of the bags the last attempt lacked
+ * @released: a value reference to drop once every lock is released
+ */
+struct masstree_write {
+	struct masstree *mt;
+	gfp_t gfp;
+	unsigned int nlocked;
+	unsigned long irqflags;
+	struct masstree_leaf *leaves;
+	unsigned int nr_leaves;
+	struct masstree_internode *internodes;
+	unsigned int nr_internodes;
+	struct masstree_ksuf *ksuf[MASSTREE_MAX_SPARE_KSUF];
+	unsigned int need_leaves;
+	unsigned int need_internodes;
+	u32 need_ksuf[MASSTREE_MAX_SPARE_KSUF];
+	struct kref *released;
+};
+
+void masstree_lock_raw(struct masstree_write *ws, struct masstree_node *n);
+void masstree_unlock_raw(struct masstree_write *ws, struct masstree_node *n);
+void masstree_lock(struct masstree_write *ws, struct masstree_node *n)
+	__acquires(n);
+void masstree_unlock(struct masstree_write *ws, struct masstree_node *n)
+	__releases(n);
+struct masstree_internode *masstree_lock_parent(struct masstree_write *ws,
+						struct masstree_node *n);
+
+bool masstree_reserve(struct masstree_write *ws, unsigned int leaves,
+		      unsigned int internodes, const u32 *ksuf_sizes);
+struct masstree_leaf *masstree_take_leaf(struct masstree_write *ws);
+struct masstree_internode *masstree_take_internode(struct masstree_write *ws);
+struct masstree_ksuf *masstree_take_ksuf(struct masstree_write *ws, u32 size);
+u32 masstree_ksuf_size_for(unsigned int bytes);
+
+struct masstree_leaf *masstree_reach_leaf(struct masstree_node *root,
+					  const struct masstree_key *k, u64 *v);
+struct masstree_node *masstree_layer_root(struct masstree_node *n);
+
+int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
+			  unsigned int pos, const struct masstree_key *k,
+			  union masstree_leafvalue val)
+	__releases(lf);
+void masstree_leaf_assign(struct masstree_write *ws, struct masstree_leaf *lf,
+			  unsigned int slot, const struct masstree_key *k,
+			  union masstree_leafvalue val);
+void masstree_leaf_grow_ksuf(struct masstree_write *ws, struct masstree_leaf *lf,
+			     u64 perm, struct masstree_ksuf *ks);
+int masstree_leaf_free_slot(const struct masstree_leaf *lf, u64 *perm, u64 ikey);
+int masstree_refill(struct masstree_write *ws);
+void masstree_write_finish(struct masstree_write *ws);
+
+static inline void masstree_count_bytes(struct masstree *mt, long bytes)
+{
+	atomic_long_add(bytes, &mt->nr_bytes);
+}
+
+static inline bool masstree_is_index(const struct masstree *mt)
+{
+	return mt->flags & MASSTREE_FLAGS_INDEX;
+}
+
+#endif /* _MASSTREE_TREE_H */
