@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * masstree_kunit.ko: the KUnit suites of kunit/*.c. They run when the
- * module loads; the same files also build into the userspace harness.
+ * masstree_kunit.ko: the KUnit suites in kunit/. They run when the module
+ * loads; the same files also build into the userspace harness.
  */
 #include <linux/module.h>
 #include "masstree_test.h"

@@ -105,7 +105,7 @@ static unsigned long explore(struct kunit *test, u64 perm, struct perm_model *m,
 			   (unsigned long long)perm);
 		return checked;
 	}
-	if (!depth || test->failed)
+	if (!depth || READ_ONCE(test->status) == KUNIT_FAILURE)
 		return checked;
 	for (pos = 0; m->size < MASSTREE_PERM_WIDTH && pos <= m->size; pos++) {
 		struct perm_model next = *m;

@@ -426,7 +426,7 @@ void kunit_shim_failed(struct kunit *test, bool assert, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
-	test->failed = true;
+	test->status = KUNIT_FAILURE;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -439,7 +439,7 @@ void kunit_shim_failed(struct kunit *test, bool assert, const char *fmt, ...)
 
 void kunit_shim_skip(struct kunit *test, const char *reason)
 {
-	test->skipped = true;
+	test->status = KUNIT_SKIPPED;
 	printf("    # %s: skipped: %s\n", test->name, reason);
 	longjmp(*test->abort, 1);
 }
@@ -501,7 +501,7 @@ static bool run_one(struct kunit_suite *suite, struct kunit_case *c,
 	test.abort = &abort_env;
 	if (!setjmp(abort_env)) {
 		if (suite->init && suite->init(&test))
-			test.failed = true;
+			test.status = KUNIT_FAILURE;
 		else
 			c->run_case(&test);
 	}
@@ -513,16 +513,16 @@ static bool run_one(struct kunit_suite *suite, struct kunit_case *c,
 		printf("    # %s: left a node lock or RCU read section held\n",
 		       c->name);
 		shim_preempt_count = shim_rcu_nesting = 0;
-		test.failed = true;
+		test.status = KUNIT_FAILURE;
 	}
 	if (harness_warnings() != warned) {
 		printf("    # %s: raised a WARN\n", c->name);
-		test.failed = true;
+		test.status = KUNIT_FAILURE;
 	}
 	fail_nth = 0;
 	nonblocking_budget = -1;
-	*skipped = test.skipped;
-	return !test.failed;
+	*skipped = test.status == KUNIT_SKIPPED;
+	return test.status != KUNIT_FAILURE;
 }
 
 static bool run_case(struct kunit_suite *suite, struct kunit_case *c)

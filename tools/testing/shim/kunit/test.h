@@ -19,10 +19,15 @@
 
 struct kunit_resource_list;
 
+enum kunit_status {
+	KUNIT_SUCCESS,
+	KUNIT_FAILURE,
+	KUNIT_SKIPPED,
+};
+
 struct kunit {
 	const char *name;
-	bool failed;
-	bool skipped;
+	enum kunit_status status;
 	jmp_buf *abort;
 	struct kunit_resource_list *resources;
 	const void *param_value;
