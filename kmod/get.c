@@ -15,6 +15,7 @@
 #include <linux/export.h>
 #include <linux/rcupdate.h>
 #include <linux/errno.h>
+#include <kunit/visibility.h>
 #include "tree.h"
 
 /* The current root of @n's layer: a root that split has a parent now. */
@@ -31,6 +32,7 @@ struct masstree_node *masstree_layer_root(struct masstree_node *n)
 		n = &p->node;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(masstree_layer_root);
 
 /**
  * masstree_reach_leaf() - descend from a layer root to the leaf for @k

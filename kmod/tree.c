@@ -11,6 +11,7 @@
 #include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/slab.h>
+#include <kunit/visibility.h>
 #include "tree.h"
 
 #define MASSTREE_FLAGS_ALL	(MASSTREE_FLAGS_INDEX | MASSTREE_FLAGS_LOCK_BH | \
@@ -18,13 +19,27 @@
 
 #ifdef CONFIG_LOCKDEP
 /*
- * Node locks are bits in version words, invisible to lockdep. This map is
+ * Node locks are bits in version words, invisible to lockdep. A map is
  * held from a writer's first node lock to its last, so lockdep sees
- * sleeping, lock order and irq-safety mistakes around them.
+ * sleeping, lock order and irq-safety mistakes around them. One class per
+ * locking context: a LOCK_BH tree's writers may run in softirq context,
+ * which would be a bug for a default tree's.
  */
-static struct lock_class_key masstree_node_lock_key;
-static struct lockdep_map masstree_node_lock_map =
-	STATIC_LOCKDEP_MAP_INIT("masstree_node_lock", &masstree_node_lock_key);
+static struct lock_class_key masstree_node_lock_keys[3];
+static struct lockdep_map masstree_node_lock_maps[3] = {
+	STATIC_LOCKDEP_MAP_INIT("masstree_node_lock", &masstree_node_lock_keys[0]),
+	STATIC_LOCKDEP_MAP_INIT("masstree_node_lock_bh", &masstree_node_lock_keys[1]),
+	STATIC_LOCKDEP_MAP_INIT("masstree_node_lock_irq", &masstree_node_lock_keys[2]),
+};
+
+static struct lockdep_map *masstree_lockdep_map(const struct masstree *mt)
+{
+	if (mt->flags & MASSTREE_FLAGS_LOCK_IRQ)
+		return &masstree_node_lock_maps[2];
+	if (mt->flags & MASSTREE_FLAGS_LOCK_BH)
+		return &masstree_node_lock_maps[1];
+	return &masstree_node_lock_maps[0];
+}
 #endif
 
 /**
@@ -48,7 +63,7 @@ void masstree_lock_raw(struct masstree_write *ws, struct masstree_node *n)
 		else if (ws->mt->flags & MASSTREE_FLAGS_LOCK_BH)
 			local_bh_disable();
 #ifdef CONFIG_LOCKDEP
-		lock_map_acquire(&masstree_node_lock_map);
+		lock_map_acquire(masstree_lockdep_map(ws->mt));
 #endif
 	}
 	masstree_v_lock(&n->version);
@@ -59,7 +74,7 @@ void masstree_unlock_raw(struct masstree_write *ws, struct masstree_node *n)
 	masstree_v_unlock(&n->version);
 	if (!--ws->nlocked) {
 #ifdef CONFIG_LOCKDEP
-		lock_map_release(&masstree_node_lock_map);
+		lock_map_release(masstree_lockdep_map(ws->mt));
 #endif
 		if (ws->mt->flags & MASSTREE_FLAGS_LOCK_IRQ)
 			local_irq_restore(ws->irqflags);
@@ -107,6 +122,46 @@ struct masstree_internode *masstree_lock_parent(struct masstree_write *ws,
 		masstree_unlock_raw(ws, &p->node);
 	}
 }
+
+/**
+ * masstree_test_lock_leaf() - test hook: hold the lock of @key's leaf
+ * @mt: the tree
+ * @key: a key of at most 8 bytes (it lives in layer 0)
+ * @len: its length
+ *
+ * Locks the leaf as a writer would, changing nothing, so a test can check
+ * that writers elsewhere and lock-free readers are not held up.
+ *
+ * Context: disables preemption until masstree_test_unlock_leaf().
+ * Return: the locked leaf.
+ */
+struct masstree_leaf *masstree_test_lock_leaf(struct masstree *mt,
+					      const void *key, size_t len)
+{
+	struct masstree_key k;
+	struct masstree_leaf *lf;
+	u64 v;
+
+	masstree_key_init(&k, key, len);
+	rcu_read_lock();
+	lf = masstree_reach_leaf(READ_ONCE(mt->root), &k, &v);
+	for (;;) {
+		masstree_v_lock(&lf->node.version);
+		if (!lf->next || k.ikey < masstree_leaf_lowkey(lf->next))
+			break;
+		masstree_v_unlock(&lf->node.version);
+		lf = lf->next;
+	}
+	rcu_read_unlock();
+	return lf;
+}
+EXPORT_SYMBOL_IF_KUNIT(masstree_test_lock_leaf);
+
+void masstree_test_unlock_leaf(struct masstree_leaf *lf)
+{
+	masstree_v_unlock(&lf->node.version);
+}
+EXPORT_SYMBOL_IF_KUNIT(masstree_test_unlock_leaf);
 
 static gfp_t masstree_gfp(const struct masstree *mt, gfp_t gfp)
 {

@@ -174,6 +174,10 @@ int masstree_leaf_free_slot(const struct masstree_leaf *lf, u64 *perm, u64 ikey)
 int masstree_refill(struct masstree_write *ws);
 void masstree_write_finish(struct masstree_write *ws);
 
+struct masstree_leaf *masstree_test_lock_leaf(struct masstree *mt,
+					      const void *key, size_t len);
+void masstree_test_unlock_leaf(struct masstree_leaf *lf);
+
 static inline void masstree_count_bytes(struct masstree *mt, long bytes)
 {
 	atomic_long_add(bytes, &mt->nr_bytes);

@@ -332,19 +332,35 @@ static void *kthread_main(void *arg)
 	return NULL;
 }
 
-struct task_struct *kthread_run(int (*fn)(void *data), void *data,
-				const char *namefmt, ...)
+/* Like the kernel's: may sleep; the thread runs once woken. */
+struct task_struct *kthread_create(int (*fn)(void *data), void *data,
+				   const char *namefmt, ...)
 {
-	struct task_struct *t = calloc(1, sizeof(*t));
+	struct task_struct *t;
 
+	might_sleep();
+	t = calloc(1, sizeof(*t));
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	t->fn = fn;
 	t->data = data;
-	if (pthread_create(&t->thread, NULL, kthread_main, t)) {
-		free(t);
-		return ERR_PTR(-EAGAIN);
-	}
+	return t;
+}
+
+int wake_up_process(struct task_struct *t)
+{
+	if (pthread_create(&t->thread, NULL, kthread_main, t))
+		abort();
+	return 1;
+}
+
+struct task_struct *kthread_run(int (*fn)(void *data), void *data,
+				const char *namefmt, ...)
+{
+	struct task_struct *t = kthread_create(fn, data, namefmt);
+
+	if (!IS_ERR(t))
+		wake_up_process(t);
 	return t;
 }
 

@@ -10,6 +10,9 @@
 
 struct task_struct;
 
+struct task_struct *kthread_create(int (*fn)(void *data), void *data,
+				   const char *namefmt, ...);
+int wake_up_process(struct task_struct *task);
 struct task_struct *kthread_run(int (*fn)(void *data), void *data,
 				const char *namefmt, ...);
 bool kthread_should_stop(void);
