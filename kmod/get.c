@@ -52,6 +52,14 @@ struct masstree_leaf *masstree_reach_leaf(struct masstree_node *root,
 retry:
 	n = masstree_layer_root(root);
 	nv = masstree_v_stable(&n->version);
+	/*
+	 * It was the root when we looked, but split before it was stable:
+	 * its keys may have moved to a sibling only the new root leads to.
+	 */
+	if (unlikely(!masstree_v_is_root(nv))) {
+		root = n;
+		goto retry;
+	}
 	while (!masstree_v_is_leaf(nv)) {
 		struct masstree_internode *in = masstree_to_internode(n);
 		struct masstree_node *child;
