@@ -72,6 +72,7 @@ check-stock: $(DEPS)
 	fi
 	$(VM) load --kernel $(STOCK_IMAGE) \
 		--modules $(BUILD)/kbuild-stock/masstree.ko \
+			  $(BUILD)/kbuild-stock/masstree_example.ko \
 		--results $(RESULTS)/check-stock-vm.result
 
 check-kunit: $(DEPS)
@@ -99,6 +100,7 @@ run: $(DEPS)
 	$(TOP)/tools/kbuild.sh $(STOCK_HEADERS) $(BUILD)/kbuild-stock
 	$(VM) run --kernel $(STOCK_IMAGE) \
 		--modules $(BUILD)/kbuild-stock/masstree.ko \
+			  $(BUILD)/kbuild-stock/masstree_example.ko \
 		--script $(TOP)/tools/vm/demo.sh
 
 shell: $(DEPS)

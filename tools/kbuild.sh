@@ -17,4 +17,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out"
 rsync -a --delete --include='*/' --include='*.[ch]' --include=Kbuild \
 	--exclude='*' "$top/Kbuild" "$top/kmod" "$top/include" "$top/kunit" "$out/"
+mkdir -p "$out/tools"
+rsync -a --delete "$top/tools/example" "$out/tools/"
 exec make -C "$kdir" M="$out" "$@" modules
