@@ -5,6 +5,7 @@
 #   make            build masstree.ko (and masstree_kunit.ko with KUnit) for KDIR
 #   make run        the module on Debian's stock kernel in a VM
 #   make check      every test; ends with "N passed, N failed"
+#   make bench      userspace benchmarks, figures in build/bench/userspace.csv
 
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
@@ -94,6 +95,11 @@ check-runner: $(DEPS)
 	$(VM) selftest --kernel-dir $(DEBUG_KDIR) --race-kernel-dir $(RACE_KDIR) \
 		--results $(RESULTS)/check-runner.result
 
+# -- benchmarks (never timed assertions: figures and ratios) ---------------
+
+bench: $(DEPS)
+	$(MAKE) -C tools/bench run
+
 # -- the module in a VM ----------------------------------------------------
 
 run: $(DEPS)
@@ -119,4 +125,4 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
 	rm -rf $(BUILD)
 
-.PHONY: all modules deps check $(CHECKS) run shell install clean
+.PHONY: all modules deps check $(CHECKS) bench run shell install clean

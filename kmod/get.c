@@ -51,6 +51,7 @@ struct masstree_leaf *masstree_reach_leaf(struct masstree_node *root,
 
 retry:
 	n = masstree_layer_root(root);
+	masstree_prefetch_node(n);
 	nv = masstree_v_stable(&n->version);
 	/*
 	 * It was the root when we looked, but split before it was stable:
@@ -68,6 +69,7 @@ retry:
 		child = READ_ONCE(in->child[masstree_internode_child(in, k->ikey)]);
 		if (unlikely(!child))
 			goto retry;
+		masstree_prefetch_node(child);
 		cv = masstree_v_stable(&child->version);
 		if (likely(!masstree_v_has_changed(&n->version, nv))) {
 			n = child;

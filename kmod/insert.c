@@ -227,12 +227,18 @@ relock:
 		masstree_unlock(ws, &lf->node);
 		goto layer;
 	}
-	/* A split before we locked may have moved our key to the right. */
-	next = lf->next;
-	if (next && k->ikey >= masstree_leaf_lowkey(next)) {
-		masstree_unlock(ws, &lf->node);
-		lf = next;
-		goto relock;
+	/*
+	 * A split since @v may have moved our key to the right. (Only then:
+	 * the next leaf's first line is a cache miss we need not pay.)
+	 */
+	if (masstree_v_split_since(v, lf->node.version)) {
+		next = lf->next;
+		if (next && k->ikey >= masstree_leaf_lowkey(next)) {
+			masstree_unlock(ws, &lf->node);
+			lf = next;
+			v = 0;	/* no snapshot of it: check its next too */
+			goto relock;
+		}
 	}
 	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
 				   masstree_key_klen(k), &match);

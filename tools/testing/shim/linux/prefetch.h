@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SHIM_LINUX_PREFETCH_H
+#define _SHIM_LINUX_PREFETCH_H
+
+#define prefetch(p)	__builtin_prefetch(p)
+
+#endif
