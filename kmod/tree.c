@@ -185,12 +185,36 @@ static struct masstree_ksuf *masstree_ksuf_alloc(u32 size, gfp_t gfp)
 	return ks;
 }
 
+/*
+ * Match each bag size in @ksuf to a distinct spare at least that big.
+ * Return: the index of the first size no spare covers, or -1; @used
+ * marks the spares matched so far.
+ */
+static int masstree_ksuf_uncovered(const struct masstree_write *ws,
+				   const u32 *ksuf, bool *used)
+{
+	unsigned int i, j;
+
+	memset(used, 0, MASSTREE_MAX_SPARE_KSUF * sizeof(*used));
+	for (i = 0; i < MASSTREE_MAX_SPARE_KSUF; i++) {
+		if (!ksuf[i])
+			continue;
+		for (j = 0; j < MASSTREE_MAX_SPARE_KSUF; j++)
+			if (!used[j] && ws->ksuf[j] && ws->ksuf[j]->size >= ksuf[i])
+				break;
+		if (j == MASSTREE_MAX_SPARE_KSUF)
+			return i;
+		used[j] = true;
+	}
+	return -1;
+}
+
 /* Bring the spares up to what is asked, allocating with @gfp. */
 static bool masstree_fill(struct masstree_write *ws, unsigned int leaves,
 			  unsigned int internodes, const u32 *ksuf, gfp_t gfp)
 {
-	bool matched[MASSTREE_MAX_SPARE_KSUF] = {};
-	unsigned int i, j;
+	bool used[MASSTREE_MAX_SPARE_KSUF];
+	int i, j;
 
 	while (ws->nr_leaves < leaves) {
 		struct masstree_leaf *lf = masstree_leaf_alloc(gfp);
@@ -210,21 +234,14 @@ static bool masstree_fill(struct masstree_write *ws, unsigned int leaves,
 		ws->internodes = in;
 		ws->nr_internodes++;
 	}
-	for (i = 0; i < MASSTREE_MAX_SPARE_KSUF; i++) {
-		if (!ksuf[i])
-			continue;
-		for (j = 0; j < MASSTREE_MAX_SPARE_KSUF; j++)
-			if (!matched[j] && ws->ksuf[j] && ws->ksuf[j]->size >= ksuf[i])
-				break;
-		if (j == MASSTREE_MAX_SPARE_KSUF) {
-			for (j = 0; matched[j]; j++)
-				;
-			kfree(ws->ksuf[j]);
-			ws->ksuf[j] = masstree_ksuf_alloc(ksuf[i], gfp);
-			if (!ws->ksuf[j])
-				return false;
-		}
-		matched[j] = true;
+	/* Replace an unmatched (missing or too small) spare until all match. */
+	while ((i = masstree_ksuf_uncovered(ws, ksuf, used)) >= 0) {
+		for (j = 0; used[j]; j++)
+			;
+		kfree(ws->ksuf[j]);
+		ws->ksuf[j] = masstree_ksuf_alloc(ksuf[i], gfp);
+		if (!ws->ksuf[j])
+			return false;
 	}
 	return true;
 }
@@ -234,22 +251,10 @@ static bool masstree_spares_cover(const struct masstree_write *ws,
 				  unsigned int leaves, unsigned int internodes,
 				  const u32 *ksuf)
 {
-	bool matched[MASSTREE_MAX_SPARE_KSUF] = {};
-	unsigned int i, j;
+	bool used[MASSTREE_MAX_SPARE_KSUF];
 
-	if (ws->nr_leaves < leaves || ws->nr_internodes < internodes)
-		return false;
-	for (i = 0; i < MASSTREE_MAX_SPARE_KSUF; i++) {
-		if (!ksuf[i])
-			continue;
-		for (j = 0; j < MASSTREE_MAX_SPARE_KSUF; j++)
-			if (!matched[j] && ws->ksuf[j] && ws->ksuf[j]->size >= ksuf[i])
-				break;
-		if (j == MASSTREE_MAX_SPARE_KSUF)
-			return false;
-		matched[j] = true;
-	}
-	return true;
+	return ws->nr_leaves >= leaves && ws->nr_internodes >= internodes &&
+	       masstree_ksuf_uncovered(ws, ksuf, used) < 0;
 }
 
 /**
