@@ -151,11 +151,4 @@ static inline int masstree_compare(u64 ikey_a, u8 klen_a, u64 ikey_b, u8 klen_b)
 	return (int)masstree_klen_rank(klen_a) - (int)masstree_klen_rank(klen_b);
 }
 
-/* Compare the key's current slice against a stored entry. */
-static inline int masstree_key_compare(const struct masstree_key *k,
-				       u64 ikey, u8 klen)
-{
-	return masstree_compare(k->ikey, masstree_key_klen(k), ikey, klen);
-}
-
 #endif /* _MASSTREE_KEY_H */

@@ -50,11 +50,6 @@ void masstree_ksuf_copy_live(struct masstree_ksuf *to,
 	}
 }
 
-void masstree_ksuf_free(struct masstree_ksuf *ks)
-{
-	kfree(ks);
-}
-
 static void masstree_ksuf_free_cb(struct rcu_head *head)
 {
 	kfree(container_of(head, struct masstree_ksuf, rcu));

@@ -107,7 +107,6 @@ unsigned int masstree_ksuf_live_bytes(const struct masstree_leaf *lf, u64 perm);
 void masstree_ksuf_init(struct masstree_ksuf *ks, u32 size);
 void masstree_ksuf_copy_live(struct masstree_ksuf *to,
 			     const struct masstree_leaf *lf, u64 perm);
-void masstree_ksuf_free(struct masstree_ksuf *ks);
 void masstree_ksuf_free_rcu(struct masstree_ksuf *ks);
 
 #endif /* _MASSTREE_KSUF_H */

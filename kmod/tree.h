@@ -49,11 +49,6 @@ static inline u64 masstree_leaf_lowkey(const struct masstree_leaf *lf)
 	return READ_ONCE(lf->ikey[0]);
 }
 
-static inline bool masstree_leaf_is_leftmost(const struct masstree_leaf *lf)
-{
-	return !READ_ONCE(lf->prev);
-}
-
 /**
  * masstree_leaf_search() - find where (@ikey, @klen) sorts in a leaf
  * @lf: the leaf
