@@ -112,7 +112,7 @@ static int masstree_leaf_insert(struct masstree_write *ws,
 		kref_get(val.obj);
 	masstree_leaf_assign(ws, lf, slot, k, val);
 	masstree_leaf_publish(lf, masstree_perm_insert_from_back(perm, pos));
-	atomic_long_inc(&ws->mt->nr_entries);
+	percpu_counter_inc(&ws->mt->nr_entries);
 	masstree_unlock(ws, &lf->node);
 	return 0;
 }
@@ -191,7 +191,7 @@ static int masstree_new_layer(struct masstree_write *ws,
 	/* The new layer's nodes before the link (readers: READ_ONCE()). */
 	smp_store_release(&lf->lv[slot].layer, top);
 	WRITE_ONCE(lf->klen[slot], MASSTREE_KLEN_LAYER);
-	atomic_long_inc(&ws->mt->nr_entries);
+	percpu_counter_inc(&ws->mt->nr_entries);
 	masstree_unlock(ws, &lf->node);
 	return 0;
 }

@@ -334,7 +334,7 @@ int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
 	}
 	lf->modstate = MASSTREE_MOD_INSERT;
 	masstree_leaf_publish(lf, perm);
-	atomic_long_inc(&ws->mt->nr_entries);
+	percpu_counter_inc(&ws->mt->nr_entries);
 
 	/* 6. Unlock: new nodes, the leaf, then its ancestors. */
 	while (nfresh)

@@ -370,6 +370,7 @@ int masstree_init(struct masstree *mt, unsigned int flags,
 		  void (*release)(struct kref *ref), gfp_t gfp)
 {
 	struct masstree_leaf *root;
+	int err;
 
 	if (flags & ~MASSTREE_FLAGS_ALL)
 		return -EINVAL;
@@ -379,12 +380,22 @@ int masstree_init(struct masstree *mt, unsigned int flags,
 	root = masstree_leaf_alloc(masstree_gfp(mt, gfp));
 	if (!root)
 		return -ENOMEM;
+	err = percpu_counter_init(&mt->nr_entries, 0, gfp);
+	if (err)
+		goto free_root;
+	err = percpu_counter_init(&mt->nr_bytes, MASSTREE_LEAF_BYTES, gfp);
+	if (err)
+		goto free_entries;
 	root->node.version |= MASSTREE_V_ROOT;
 	mt->root = &root->node;
 	mt->release = release;
-	atomic_long_set(&mt->nr_entries, 0);
-	atomic_long_set(&mt->nr_bytes, MASSTREE_LEAF_BYTES);
 	return 0;
+
+free_entries:
+	percpu_counter_destroy(&mt->nr_entries);
+free_root:
+	masstree_leaf_free(root);
+	return err;
 }
 EXPORT_SYMBOL_GPL(masstree_init);
 
@@ -460,7 +471,7 @@ void masstree_destroy(struct masstree *mt)
 		masstree_internode_free_rcu(masstree_to_internode(n));
 	}
 	mt->root = NULL;
-	atomic_long_set(&mt->nr_entries, 0);
-	atomic_long_set(&mt->nr_bytes, 0);
+	percpu_counter_destroy(&mt->nr_entries);
+	percpu_counter_destroy(&mt->nr_bytes);
 }
 EXPORT_SYMBOL_GPL(masstree_destroy);

@@ -175,7 +175,7 @@ void masstree_test_unlock_leaf(struct masstree_leaf *lf);
 
 static inline void masstree_count_bytes(struct masstree *mt, long bytes)
 {
-	atomic_long_add(bytes, &mt->nr_bytes);
+	percpu_counter_add(&mt->nr_bytes, bytes);
 }
 
 static inline bool masstree_is_index(const struct masstree *mt)

@@ -187,12 +187,12 @@ static void catches_wrong_counters(struct kunit *test)
 {
 	struct masstree *mt = corruptible_tree(test);
 
-	atomic_long_inc(&mt->nr_entries);
+	percpu_counter_add(&mt->nr_entries, 1);
 	EXPECT_VERDICT(test, mt, MASSTREE_BAD_COUNT);
-	atomic_long_dec(&mt->nr_entries);
-	atomic_long_add(64, &mt->nr_bytes);
+	percpu_counter_add(&mt->nr_entries, -1);
+	percpu_counter_add(&mt->nr_bytes, 64);
 	EXPECT_VERDICT(test, mt, MASSTREE_BAD_BYTES);
-	atomic_long_sub(64, &mt->nr_bytes);
+	percpu_counter_add(&mt->nr_bytes, -64);
 	EXPECT_VERDICT(test, mt, MASSTREE_VALID);
 	masstree_destroy(mt);
 }

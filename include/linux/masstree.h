@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #include <linux/gfp.h>
 #include <linux/kref.h>
-#include <linux/atomic.h>
+#include <linux/percpu_counter.h>
 
 /*
  * Longest key the tree accepts, in bytes. Longer keys get -E2BIG. Keys may
@@ -46,15 +46,15 @@ struct masstree_node;
  * @root: the root of layer 0 (may lag behind a root split: readers climb)
  * @flags: MASSTREE_FLAGS_*
  * @release: object mode: frees a value whose last reference went
- * @nr_entries: keys in the tree
+ * @nr_entries: keys in the tree (per-CPU: every insert changes it)
  * @nr_bytes: bytes held by nodes and key suffixes
  */
 struct masstree {
 	struct masstree_node *root;
 	unsigned int flags;
 	void (*release)(struct kref *ref);
-	atomic_long_t nr_entries;
-	atomic_long_t nr_bytes;
+	struct percpu_counter nr_entries;
+	struct percpu_counter nr_bytes;
 };
 
 int masstree_init(struct masstree *mt, unsigned int flags,
@@ -74,24 +74,26 @@ int masstree_get_index(struct masstree *mt, const void *key, size_t len,
  * masstree_count() - number of keys in the tree
  * @mt: the tree
  *
- * Context: any. Exact when no writer runs; otherwise a recent value.
+ * Context: any. Sums per-CPU counts: exact when no writer runs, otherwise
+ * a value the count had during the call.
  * Return: the number of keys.
  */
-static inline unsigned long masstree_count(const struct masstree *mt)
+static inline unsigned long masstree_count(struct masstree *mt)
 {
-	return atomic_long_read(&mt->nr_entries);
+	return percpu_counter_sum_positive(&mt->nr_entries);
 }
 
 /**
  * masstree_bytes() - memory the tree holds
  * @mt: the tree
  *
- * Context: any. Counts nodes and key suffix storage (not the values).
+ * Context: any. Counts nodes and key suffix storage (not the values);
+ * exact when no writer runs.
  * Return: the number of bytes.
  */
-static inline unsigned long masstree_bytes(const struct masstree *mt)
+static inline unsigned long masstree_bytes(struct masstree *mt)
 {
-	return atomic_long_read(&mt->nr_bytes);
+	return percpu_counter_sum_positive(&mt->nr_bytes);
 }
 
 #endif /* _LINUX_MASSTREE_H */
