@@ -43,10 +43,11 @@ void masstree_leaf_grow_ksuf(struct masstree_write *ws, struct masstree_leaf *lf
 	masstree_ksuf_copy_live(ks, lf, perm);
 	/* The bag's bytes before its pointer: readers load it with READ_ONCE(). */
 	smp_store_release(&lf->ksuf, ks);
-	if (old) {
+	if (!old)
+		return;
+	if (!masstree_ksuf_is_inline(lf, old))
 		masstree_count_bytes(ws->mt, -(long)masstree_ksuf_bytes(old->size));
-		masstree_ksuf_free_rcu(old);
-	}
+	masstree_ksuf_free_rcu(lf, old);
 }
 
 /* Size of the bag @lf needs to add @extra bytes to @perm's live suffixes. */
@@ -87,13 +88,13 @@ static int masstree_leaf_insert(struct masstree_write *ws,
 	unsigned int extra = masstree_key_has_suffix(k) ?
 			     masstree_key_suffix_len(k) : 0;
 	u64 perm = lf->permutation;
-	u32 need[MASSTREE_MAX_SPARE_KSUF] = {};
+	struct masstree_need need = {};
 	int slot = masstree_leaf_free_slot(lf, &perm, k->ikey);
 
 	if (slot < 0)
 		return masstree_split_insert(ws, lf, pos, k, val);
-	need[0] = masstree_leaf_ksuf_need(lf, perm, extra);
-	if (!masstree_reserve(ws, 0, 0, need)) {
+	need.ksuf[0] = masstree_leaf_ksuf_need(lf, perm, extra);
+	if (!masstree_reserve(ws, &need)) {
 		masstree_unlock(ws, &lf->node);
 		return -EAGAIN;
 	}
@@ -102,12 +103,13 @@ static int masstree_leaf_insert(struct masstree_write *ws,
 	 * freed slot: bump the version before reusing one (and before the
 	 * bag moves, which drops removed suffixes).
 	 */
-	if (lf->modstate == MASSTREE_MOD_REMOVE || need[0]) {
+	if ((lf->modstate & MASSTREE_LEAF_REMOVING) || need.ksuf[0]) {
 		masstree_v_mark_insert(&lf->node.version);
-		lf->modstate = MASSTREE_MOD_INSERT;
+		lf->modstate &= ~MASSTREE_LEAF_REMOVING;
 	}
-	if (need[0])
-		masstree_leaf_grow_ksuf(ws, lf, perm, masstree_take_ksuf(ws, need[0]));
+	if (need.ksuf[0])
+		masstree_leaf_grow_ksuf(ws, lf, perm,
+					masstree_take_ksuf(ws, need.ksuf[0]));
 	if (!(ws->mt->flags & MASSTREE_FLAGS_INDEX))
 		kref_get(val.obj);
 	masstree_leaf_assign(ws, lf, slot, k, val);
@@ -131,7 +133,7 @@ static int masstree_new_layer(struct masstree_write *ws,
 	struct masstree_key a, b, walk;
 	struct masstree_node *top = NULL, **link = &top;
 	struct masstree_leaf *bottom;
-	u32 need[MASSTREE_MAX_SPARE_KSUF] = {};
+	struct masstree_need need = {};
 	unsigned int depth = 1, alen, bytes = 0, first;
 	const u8 *asuf;
 
@@ -154,8 +156,16 @@ static int masstree_new_layer(struct masstree_write *ws,
 		bytes += masstree_key_suffix_len(&a);
 	if (masstree_key_has_suffix(&b))
 		bytes += masstree_key_suffix_len(&b);
-	need[0] = bytes ? masstree_ksuf_size_for(bytes) : 0;
-	if (!masstree_reserve(ws, depth, 0, need)) {
+	/* Twigs have no suffixes; the bottom leaf's fit inline, if small. */
+	need.leaves = depth - 1;
+	if (bytes && bytes <= MASSTREE_IKSUF_DATA) {
+		need.ileaves = 1;
+	} else {
+		need.leaves++;
+		if (bytes)
+			need.ksuf[0] = masstree_ksuf_size_for(bytes);
+	}
+	if (!masstree_reserve(ws, &need)) {
 		masstree_unlock(ws, &lf->node);
 		return -EAGAIN;
 	}
@@ -172,10 +182,10 @@ static int masstree_new_layer(struct masstree_write *ws,
 		link = &twig->lv[0].layer;
 		masstree_key_shift(&walk);
 	}
-	bottom = masstree_take_leaf(ws);
+	bottom = need.ileaves ? masstree_take_ileaf(ws) : masstree_take_leaf(ws);
 	bottom->node.version |= MASSTREE_V_ROOT;
-	if (need[0])
-		bottom->ksuf = masstree_take_ksuf(ws, need[0]);
+	if (need.ksuf[0])
+		bottom->ksuf = masstree_take_ksuf(ws, need.ksuf[0]);
 	first = masstree_compare(a.ikey, masstree_key_klen(&a), b.ikey,
 				 masstree_key_klen(&b)) > 0;
 	masstree_leaf_assign(ws, bottom, first, &a, lf->lv[slot]);

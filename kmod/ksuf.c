@@ -52,11 +52,17 @@ void masstree_ksuf_copy_live(struct masstree_ksuf *to,
 
 static void masstree_ksuf_free_cb(struct rcu_head *head)
 {
-	kfree(container_of(head, struct masstree_ksuf, rcu));
+	kfree(container_of(head, struct masstree_ksuf_ext, rcu));
 }
 
-/* Not kfree_rcu(): module exit must be able to wait for these. */
-void masstree_ksuf_free_rcu(struct masstree_ksuf *ks)
+/*
+ * @lf is done with @ks: free it after a grace period, unless it is @lf's
+ * inline bag, which goes with the leaf. Not kfree_rcu(): module exit must
+ * be able to wait for these.
+ */
+void masstree_ksuf_free_rcu(struct masstree_leaf *lf, struct masstree_ksuf *ks)
 {
-	call_rcu(&ks->rcu, masstree_ksuf_free_cb);
+	if (!masstree_ksuf_is_inline(lf, ks))
+		call_rcu(&container_of(ks, struct masstree_ksuf_ext, ks)->rcu,
+			 masstree_ksuf_free_cb);
 }

@@ -4,7 +4,10 @@
  * current slice, for entries whose klen is MASSTREE_KLEN_SUFFIX.
  *
  * A bag belongs to one leaf. Each slot has an offset and a length into the
- * bag's bytes; new suffixes are appended. A slot's bytes are written before
+ * bag's bytes; new suffixes are appended. Leaves created for keys with
+ * suffixes start with a small bag inline, right after the leaf in the same
+ * allocation; a bag that outgrows it, or a leaf without one, gets an
+ * external bag of its own (struct masstree_ksuf_ext). A slot's bytes are written before
  * the slot is published (the leaf's permuter store), and never change while
  * the slot is live. When a bag runs out of room, the writer builds a bigger
  * one holding the live suffixes, publishes it and frees the old one after a
@@ -23,7 +26,6 @@
 
 /**
  * struct masstree_ksuf - a leaf's suffix bag
- * @rcu: frees the bag after a grace period
  * @size: bytes in @data
  * @used: bytes of @data handed out
  * @off: per slot, where its suffix starts in @data
@@ -31,18 +33,43 @@
  * @data: the suffix bytes
  */
 struct masstree_ksuf {
-	struct rcu_head rcu;
-	u32 size;
-	u32 used;
+	u16 size;
+	u16 used;
 	u16 off[MASSTREE_LEAF_WIDTH];
 	u16 len[MASSTREE_LEAF_WIDTH];
 	u8 data[];
 };
 
-/* Bytes a bag with @size data bytes occupies. */
+/**
+ * struct masstree_ksuf_ext - a bag allocated on its own
+ * @rcu: frees it after a grace period, once a bigger bag replaced it
+ * @ks: the bag
+ */
+struct masstree_ksuf_ext {
+	struct rcu_head rcu;
+	struct masstree_ksuf ks;
+};
+
+/* Data bytes of an inline bag. */
+#define MASSTREE_IKSUF_DATA	(MASSTREE_IKSUF_BYTES - sizeof(struct masstree_ksuf))
+
+/* Bytes an external bag with @size data bytes occupies. */
 static inline size_t masstree_ksuf_bytes(u32 size)
 {
-	return sizeof(struct masstree_ksuf) + size;
+	return sizeof(struct masstree_ksuf_ext) + size;
+}
+
+/* The inline bag of a leaf allocated with one. */
+static inline struct masstree_ksuf *masstree_leaf_iksuf(struct masstree_leaf *lf)
+{
+	return (struct masstree_ksuf *)(lf + 1);
+}
+
+static inline bool masstree_ksuf_is_inline(const struct masstree_leaf *lf,
+					   const struct masstree_ksuf *ks)
+{
+	return masstree_leaf_has_iksuf(lf) &&
+	       ks == (const struct masstree_ksuf *)(lf + 1);
 }
 
 /**
@@ -107,6 +134,6 @@ unsigned int masstree_ksuf_live_bytes(const struct masstree_leaf *lf, u64 perm);
 void masstree_ksuf_init(struct masstree_ksuf *ks, u32 size);
 void masstree_ksuf_copy_live(struct masstree_ksuf *to,
 			     const struct masstree_leaf *lf, u64 perm);
-void masstree_ksuf_free_rcu(struct masstree_ksuf *ks);
+void masstree_ksuf_free_rcu(struct masstree_leaf *lf, struct masstree_ksuf *ks);
 
 #endif /* _MASSTREE_KSUF_H */

@@ -6,9 +6,10 @@
 #include <linux/build_bug.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
-#include "node.h"
+#include "ksuf.h"
 
 static struct kmem_cache *masstree_leaf_cache;
+static struct kmem_cache *masstree_leaf_iksuf_cache;
 static struct kmem_cache *masstree_internode_cache;
 
 static void masstree_node_layout_check(void)
@@ -20,6 +21,9 @@ static void masstree_node_layout_check(void)
 	BUILD_BUG_ON(offsetof(struct masstree_node, version) != 0);
 	BUILD_BUG_ON(MASSTREE_LEAF_WIDTH > 15);
 	BUILD_BUG_ON(MASSTREE_KLEN_LAYER > U8_MAX);
+	BUILD_BUG_ON(sizeof(struct masstree_ksuf) >= MASSTREE_IKSUF_BYTES);
+	/* The inline bag's u16 fields need 2-byte alignment after the leaf. */
+	BUILD_BUG_ON(sizeof(struct masstree_leaf) % sizeof(u64));
 	/* Readers load permuters and versions whole: 64-bit kernels only. */
 	BUILD_BUG_ON(sizeof(unsigned long) != sizeof(u64));
 }
@@ -30,13 +34,18 @@ int masstree_node_caches_init(void)
 	masstree_leaf_cache = kmem_cache_create("masstree_leaf",
 						sizeof(struct masstree_leaf), 0,
 						SLAB_HWCACHE_ALIGN, NULL);
-	if (!masstree_leaf_cache)
-		return -ENOMEM;
+	masstree_leaf_iksuf_cache =
+		kmem_cache_create("masstree_leaf_iksuf",
+				  sizeof(struct masstree_leaf) + MASSTREE_IKSUF_BYTES,
+				  0, SLAB_HWCACHE_ALIGN, NULL);
 	masstree_internode_cache =
 		kmem_cache_create("masstree_internode",
 				  sizeof(struct masstree_internode), 0,
 				  SLAB_HWCACHE_ALIGN, NULL);
-	if (!masstree_internode_cache) {
+	if (!masstree_leaf_cache || !masstree_leaf_iksuf_cache ||
+	    !masstree_internode_cache) {
+		kmem_cache_destroy(masstree_internode_cache);
+		kmem_cache_destroy(masstree_leaf_iksuf_cache);
 		kmem_cache_destroy(masstree_leaf_cache);
 		return -ENOMEM;
 	}
@@ -48,6 +57,7 @@ void masstree_node_caches_exit(void)
 	/* Nodes freed with call_rcu() must be back before the caches go. */
 	rcu_barrier();
 	kmem_cache_destroy(masstree_internode_cache);
+	kmem_cache_destroy(masstree_leaf_iksuf_cache);
 	kmem_cache_destroy(masstree_leaf_cache);
 }
 
@@ -70,6 +80,27 @@ struct masstree_leaf *masstree_leaf_alloc(gfp_t gfp)
 EXPORT_SYMBOL_IF_KUNIT(masstree_leaf_alloc);
 
 /**
+ * masstree_leaf_alloc_iksuf() - allocate an empty leaf with an inline bag
+ * @gfp: allocation flags
+ *
+ * Return: the leaf, its ksuf pointing at its own empty bag, or NULL.
+ */
+struct masstree_leaf *masstree_leaf_alloc_iksuf(gfp_t gfp)
+{
+	struct masstree_leaf *lf = kmem_cache_zalloc(masstree_leaf_iksuf_cache, gfp);
+
+	if (lf) {
+		lf->node.version = MASSTREE_V_LEAF;
+		lf->permutation = MASSTREE_PERM_EMPTY;
+		lf->modstate = MASSTREE_LEAF_IKSUF;
+		masstree_ksuf_init(masstree_leaf_iksuf(lf), MASSTREE_IKSUF_DATA);
+		lf->ksuf = masstree_leaf_iksuf(lf);
+	}
+	return lf;
+}
+EXPORT_SYMBOL_IF_KUNIT(masstree_leaf_alloc_iksuf);
+
+/**
  * masstree_internode_alloc() - allocate an empty, unlocked internode
  * @gfp: allocation flags
  *
@@ -84,7 +115,8 @@ EXPORT_SYMBOL_IF_KUNIT(masstree_internode_alloc);
 /* For nodes no reader could have reached. */
 void masstree_leaf_free(struct masstree_leaf *lf)
 {
-	kmem_cache_free(masstree_leaf_cache, lf);
+	kmem_cache_free(masstree_leaf_has_iksuf(lf) ? masstree_leaf_iksuf_cache :
+						      masstree_leaf_cache, lf);
 }
 EXPORT_SYMBOL_IF_KUNIT(masstree_leaf_free);
 

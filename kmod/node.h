@@ -62,8 +62,10 @@ union masstree_leafvalue {
  * struct masstree_leaf - a border node: 15 entries of one layer
  * @node: version and parent
  * @klen: each slot's length code (key.h)
- * @modstate: whether the leaf last inserted or removed, so reusing a freed
- *            slot bumps the version (a reader may still read that slot)
+ * @modstate: MASSTREE_LEAF_REMOVING when the leaf's last change was a
+ *            remove, so reusing a freed slot bumps the version (a reader
+ *            may still read that slot); MASSTREE_LEAF_IKSUF when the leaf
+ *            was allocated with an inline suffix bag after it
  * @permutation: the sorted order of the live slots (permuter.h)
  * @ikey: each slot's slice
  * @lv: each slot's value or layer link
@@ -110,8 +112,20 @@ struct masstree_internode {
 	};
 };
 
+/* leaf->modstate bits; only writers, under the leaf's lock, use them */
+#define MASSTREE_LEAF_REMOVING	0x01
+#define MASSTREE_LEAF_IKSUF	0x80
+
+/*
+ * Leaves made for keys with suffixes carry this many bytes after them for
+ * an inline suffix bag (ksuf.h): no second allocation, no second miss.
+ */
+#define MASSTREE_IKSUF_BYTES	128
+
 /* Memory a node takes in its cache-aligned slab. */
 #define MASSTREE_LEAF_BYTES	ALIGN(sizeof(struct masstree_leaf), L1_CACHE_BYTES)
+#define MASSTREE_LEAF_IKSUF_BYTES \
+	ALIGN(sizeof(struct masstree_leaf) + MASSTREE_IKSUF_BYTES, L1_CACHE_BYTES)
 #define MASSTREE_INTERNODE_BYTES \
 	ALIGN(sizeof(struct masstree_internode), L1_CACHE_BYTES)
 
@@ -126,6 +140,17 @@ static inline void masstree_prefetch_node(const struct masstree_node *n)
 
 	for (off = L1_CACHE_BYTES; off < MASSTREE_NODE_BUDGET; off += L1_CACHE_BYTES)
 		prefetch(p + off);
+}
+
+static inline bool masstree_leaf_has_iksuf(const struct masstree_leaf *lf)
+{
+	return lf->modstate & MASSTREE_LEAF_IKSUF;
+}
+
+static inline unsigned int masstree_leaf_bytes(const struct masstree_leaf *lf)
+{
+	return masstree_leaf_has_iksuf(lf) ? MASSTREE_LEAF_IKSUF_BYTES :
+					     MASSTREE_LEAF_BYTES;
 }
 
 static inline bool masstree_node_is_leaf(const struct masstree_node *n)
@@ -147,6 +172,7 @@ masstree_to_internode(struct masstree_node *n)
 int masstree_node_caches_init(void);
 void masstree_node_caches_exit(void);
 struct masstree_leaf *masstree_leaf_alloc(gfp_t gfp);
+struct masstree_leaf *masstree_leaf_alloc_iksuf(gfp_t gfp);
 struct masstree_internode *masstree_internode_alloc(gfp_t gfp);
 void masstree_leaf_free(struct masstree_leaf *lf);
 void masstree_internode_free(struct masstree_internode *in);

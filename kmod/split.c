@@ -237,7 +237,7 @@ int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
 {
 	struct masstree_internode *chain[MASSTREE_MAX_HEIGHT];
 	struct masstree_node *fresh[MASSTREE_MAX_HEIGHT + 1];
-	u32 need[MASSTREE_MAX_SPARE_KSUF] = {};
+	struct masstree_need need = {};
 	struct masstree_split sp = {
 		.lf = lf, .perm = lf->permutation, .pos = pos, .k = k,
 	};
@@ -269,12 +269,19 @@ int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
 	mid = masstree_split_point(&sp);
 	new_left = pos < mid;
 	keep = new_left ? mid - 1 : mid;
+	need.internodes = full + new_root;
 	i = masstree_split_ksuf_bytes(&sp, mid, sp.count);
-	need[0] = i ? masstree_ksuf_size_for(i) : 0;
+	if (i && i <= MASSTREE_IKSUF_DATA) {
+		need.ileaves = 1;	/* the right half's suffixes fit inline */
+	} else {
+		need.leaves = 1;
+		if (i)
+			need.ksuf[0] = masstree_ksuf_size_for(i);
+	}
 	if (new_left && masstree_key_has_suffix(k) &&
 	    !masstree_ksuf_fits(lf, masstree_key_suffix_len(k)))
-		need[1] = masstree_ksuf_size_for(masstree_split_ksuf_bytes(&sp, 0, mid));
-	if (!masstree_reserve(ws, 1, full + new_root, need)) {
+		need.ksuf[1] = masstree_ksuf_size_for(masstree_split_ksuf_bytes(&sp, 0, mid));
+	if (!masstree_reserve(ws, &need)) {
 		while (height)
 			masstree_unlock_raw(ws, &chain[--height]->node);
 		masstree_unlock(ws, &lf->node);
@@ -282,11 +289,11 @@ int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
 	}
 
 	/* 3. Fill the right leaf and link it in. */
-	nr = masstree_take_leaf(ws);
+	nr = need.ileaves ? masstree_take_ileaf(ws) : masstree_take_leaf(ws);
 	masstree_lock_raw(ws, &nr->node);
 	fresh[nfresh++] = &nr->node;
-	if (need[0])
-		nr->ksuf = masstree_take_ksuf(ws, need[0]);
+	if (need.ksuf[0])
+		nr->ksuf = masstree_take_ksuf(ws, need.ksuf[0]);
 	masstree_split_fill(ws, &sp, mid, nr, val);
 	nr->node.parent = height ? chain[0] : NULL;
 	nr->prev = lf;
@@ -323,16 +330,16 @@ int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
 	perm = (sp.perm & ~MASSTREE_PERM_MASK) | keep;
 	if (new_left) {
 		slot = masstree_leaf_free_slot(lf, &perm, k->ikey);
-		if (need[1]) {
+		if (need.ksuf[1]) {
 			masstree_leaf_grow_ksuf(ws, lf, perm,
-						masstree_take_ksuf(ws, need[1]));
+						masstree_take_ksuf(ws, need.ksuf[1]));
 		}
 		if (!masstree_is_index(ws->mt))
 			kref_get(val.obj);
 		masstree_leaf_assign(ws, lf, slot, k, val);
 		perm = masstree_perm_insert_from_back(perm, pos);
 	}
-	lf->modstate = MASSTREE_MOD_INSERT;
+	lf->modstate &= ~MASSTREE_LEAF_REMOVING;
 	masstree_leaf_publish(lf, perm);
 	percpu_counter_inc(&ws->mt->nr_entries);
 

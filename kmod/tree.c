@@ -168,21 +168,28 @@ static gfp_t masstree_gfp(const struct masstree *mt, gfp_t gfp)
 	return mt->flags & MASSTREE_FLAGS_ACCOUNT ? gfp | __GFP_ACCOUNT : gfp;
 }
 
-/* Bag data size for @bytes of suffixes, with room to grow. */
+/* External bag data size for @bytes of suffixes, with room to grow. */
 u32 masstree_ksuf_size_for(unsigned int bytes)
 {
 	size_t total = roundup_pow_of_two(masstree_ksuf_bytes(2 * bytes));
 
-	return total - sizeof(struct masstree_ksuf);
+	return total - sizeof(struct masstree_ksuf_ext);
 }
 
 static struct masstree_ksuf *masstree_ksuf_alloc(u32 size, gfp_t gfp)
 {
-	struct masstree_ksuf *ks = kmalloc(masstree_ksuf_bytes(size), gfp);
+	struct masstree_ksuf_ext *ext = kmalloc(masstree_ksuf_bytes(size), gfp);
 
+	if (!ext)
+		return NULL;
+	masstree_ksuf_init(&ext->ks, size);
+	return &ext->ks;
+}
+
+static void masstree_ksuf_free(struct masstree_ksuf *ks)
+{
 	if (ks)
-		masstree_ksuf_init(ks, size);
-	return ks;
+		kfree(container_of(ks, struct masstree_ksuf_ext, ks));
 }
 
 /*
@@ -209,23 +216,37 @@ static int masstree_ksuf_uncovered(const struct masstree_write *ws,
 	return -1;
 }
 
-/* Bring the spares up to what is asked, allocating with @gfp. */
-static bool masstree_fill(struct masstree_write *ws, unsigned int leaves,
-			  unsigned int internodes, const u32 *ksuf, gfp_t gfp)
+/* Push leaves made by @alloc onto @list until it holds @want. */
+static bool masstree_fill_leaves(struct masstree_leaf **list, unsigned int *nr,
+				 unsigned int want,
+				 struct masstree_leaf *(*alloc)(gfp_t gfp),
+				 gfp_t gfp)
+{
+	while (*nr < want) {
+		struct masstree_leaf *lf = alloc(gfp);
+
+		if (!lf)
+			return false;
+		lf->next = *list;
+		*list = lf;
+		(*nr)++;
+	}
+	return true;
+}
+
+/* Bring the spares up to @need, allocating with @gfp. */
+static bool masstree_fill(struct masstree_write *ws,
+			  const struct masstree_need *need, gfp_t gfp)
 {
 	bool used[MASSTREE_MAX_SPARE_KSUF];
 	int i, j;
 
-	while (ws->nr_leaves < leaves) {
-		struct masstree_leaf *lf = masstree_leaf_alloc(gfp);
-
-		if (!lf)
-			return false;
-		lf->next = ws->leaves;
-		ws->leaves = lf;
-		ws->nr_leaves++;
-	}
-	while (ws->nr_internodes < internodes) {
+	if (!masstree_fill_leaves(&ws->leaves, &ws->nr_leaves, need->leaves,
+				  masstree_leaf_alloc, gfp) ||
+	    !masstree_fill_leaves(&ws->ileaves, &ws->nr_ileaves, need->ileaves,
+				  masstree_leaf_alloc_iksuf, gfp))
+		return false;
+	while (ws->nr_internodes < need->internodes) {
 		struct masstree_internode *in = masstree_internode_alloc(gfp);
 
 		if (!in)
@@ -235,34 +256,21 @@ static bool masstree_fill(struct masstree_write *ws, unsigned int leaves,
 		ws->nr_internodes++;
 	}
 	/* Replace an unmatched (missing or too small) spare until all match. */
-	while ((i = masstree_ksuf_uncovered(ws, ksuf, used)) >= 0) {
+	while ((i = masstree_ksuf_uncovered(ws, need->ksuf, used)) >= 0) {
 		for (j = 0; used[j]; j++)
 			;
-		kfree(ws->ksuf[j]);
-		ws->ksuf[j] = masstree_ksuf_alloc(ksuf[i], gfp);
+		masstree_ksuf_free(ws->ksuf[j]);
+		ws->ksuf[j] = masstree_ksuf_alloc(need->ksuf[i], gfp);
 		if (!ws->ksuf[j])
 			return false;
 	}
 	return true;
 }
 
-/* Do the spares cover what is asked? */
-static bool masstree_spares_cover(const struct masstree_write *ws,
-				  unsigned int leaves, unsigned int internodes,
-				  const u32 *ksuf)
-{
-	bool used[MASSTREE_MAX_SPARE_KSUF];
-
-	return ws->nr_leaves >= leaves && ws->nr_internodes >= internodes &&
-	       masstree_ksuf_uncovered(ws, ksuf, used) < 0;
-}
-
 /**
  * masstree_reserve() - check the spares cover what a change needs
  * @ws: the write state
- * @leaves: leaves needed
- * @internodes: internodes needed
- * @ksuf: data sizes of the suffix bags needed (0: none)
+ * @need: the nodes and bags the change will take
  *
  * Nothing is allocated under node locks: when the spares fall short, the
  * caller unlocks with the tree unchanged and returns -EAGAIN, and
@@ -270,35 +278,47 @@ static bool masstree_spares_cover(const struct masstree_write *ws,
  *
  * Return: true if the spares cover the need.
  */
-bool masstree_reserve(struct masstree_write *ws, unsigned int leaves,
-		      unsigned int internodes, const u32 *ksuf)
+bool masstree_reserve(struct masstree_write *ws, const struct masstree_need *need)
 {
-	if (masstree_spares_cover(ws, leaves, internodes, ksuf))
+	bool used[MASSTREE_MAX_SPARE_KSUF];
+
+	if (ws->nr_leaves >= need->leaves && ws->nr_ileaves >= need->ileaves &&
+	    ws->nr_internodes >= need->internodes &&
+	    masstree_ksuf_uncovered(ws, need->ksuf, used) < 0)
 		return true;
-	ws->need_leaves = leaves;
-	ws->need_internodes = internodes;
-	memcpy(ws->need_ksuf, ksuf, sizeof(ws->need_ksuf));
+	ws->need = *need;
 	return false;
 }
 
 /* No lock held: allocate what the last attempt lacked, as the caller allows. */
 int masstree_refill(struct masstree_write *ws)
 {
-	if (!masstree_fill(ws, ws->need_leaves, ws->need_internodes,
-			   ws->need_ksuf, masstree_gfp(ws->mt, ws->gfp)))
+	if (!masstree_fill(ws, &ws->need, masstree_gfp(ws->mt, ws->gfp)))
 		return -ENOMEM;
 	return 0;
 }
 
+static struct masstree_leaf *masstree_take_from(struct masstree_write *ws,
+						struct masstree_leaf **list,
+						unsigned int *nr)
+{
+	struct masstree_leaf *lf = *list;
+
+	*list = lf->next;
+	(*nr)--;
+	lf->next = NULL;
+	masstree_count_bytes(ws->mt, masstree_leaf_bytes(lf));
+	return lf;
+}
+
 struct masstree_leaf *masstree_take_leaf(struct masstree_write *ws)
 {
-	struct masstree_leaf *lf = ws->leaves;
+	return masstree_take_from(ws, &ws->leaves, &ws->nr_leaves);
+}
 
-	ws->leaves = lf->next;
-	ws->nr_leaves--;
-	lf->next = NULL;
-	masstree_count_bytes(ws->mt, MASSTREE_LEAF_BYTES);
-	return lf;
+struct masstree_leaf *masstree_take_ileaf(struct masstree_write *ws)
+{
+	return masstree_take_from(ws, &ws->ileaves, &ws->nr_ileaves);
 }
 
 struct masstree_internode *masstree_take_internode(struct masstree_write *ws)
@@ -339,6 +359,12 @@ void masstree_write_finish(struct masstree_write *ws)
 		ws->leaves = lf->next;
 		masstree_leaf_free(lf);
 	}
+	while (ws->ileaves) {
+		struct masstree_leaf *lf = ws->ileaves;
+
+		ws->ileaves = lf->next;
+		masstree_leaf_free(lf);
+	}
 	while (ws->internodes) {
 		struct masstree_internode *in = ws->internodes;
 
@@ -346,7 +372,7 @@ void masstree_write_finish(struct masstree_write *ws)
 		masstree_internode_free(in);
 	}
 	for (j = 0; j < MASSTREE_MAX_SPARE_KSUF; j++)
-		kfree(ws->ksuf[j]);
+		masstree_ksuf_free(ws->ksuf[j]);
 	if (ws->released)
 		kref_put(ws->released, ws->mt->release);
 }
@@ -432,7 +458,7 @@ static struct masstree_node *masstree_destroy_leaf(struct masstree *mt,
 			kref_put(lf->lv[slot].obj, mt->release);
 	}
 	if (lf->ksuf)
-		masstree_ksuf_free_rcu(lf->ksuf);
+		masstree_ksuf_free_rcu(lf, lf->ksuf);
 	masstree_leaf_free_rcu(lf);
 	return todo;
 }

@@ -18,10 +18,6 @@
 #include "node.h"
 #include "ksuf.h"
 
-/* leaf->modstate: whether the leaf's last change was an insert or remove */
-#define MASSTREE_MOD_INSERT	0
-#define MASSTREE_MOD_REMOVE	1
-
 /* Deepest internode chain a split may climb in one layer. */
 #define MASSTREE_MAX_HEIGHT	24
 
@@ -105,6 +101,20 @@ static inline unsigned int masstree_internode_child(const struct masstree_intern
 }
 
 /**
+ * struct masstree_need - what a change needs reserved before it starts
+ * @leaves: plain leaves
+ * @ileaves: leaves with an inline suffix bag
+ * @internodes: internodes
+ * @ksuf: data sizes of the external suffix bags (0: none)
+ */
+struct masstree_need {
+	unsigned int leaves;
+	unsigned int ileaves;
+	unsigned int internodes;
+	u32 ksuf[MASSTREE_MAX_SPARE_KSUF];
+};
+
+/**
  * struct masstree_write - one write operation's state
  * @mt: the tree
  * @gfp: the caller's allocation flags
@@ -112,12 +122,12 @@ static inline unsigned int masstree_internode_child(const struct masstree_intern
  * @irqflags: saved by the first lock of a MASSTREE_FLAGS_LOCK_IRQ tree
  * @leaves: spare leaves, chained through ->next
  * @nr_leaves: how many
+ * @ileaves: spare leaves with an inline suffix bag, chained through ->next
+ * @nr_ileaves: how many
  * @internodes: spare internodes, chained through ->node.parent
  * @nr_internodes: how many
  * @ksuf: spare suffix bags
- * @need_leaves: leaves the last attempt lacked
- * @need_internodes: internodes the last attempt lacked
- * @need_ksuf: data sizes of the bags the last attempt lacked
+ * @need: what the last attempt lacked
  * @released: a value reference to drop once every lock is released
  */
 struct masstree_write {
@@ -127,12 +137,12 @@ struct masstree_write {
 	unsigned long irqflags;
 	struct masstree_leaf *leaves;
 	unsigned int nr_leaves;
+	struct masstree_leaf *ileaves;
+	unsigned int nr_ileaves;
 	struct masstree_internode *internodes;
 	unsigned int nr_internodes;
 	struct masstree_ksuf *ksuf[MASSTREE_MAX_SPARE_KSUF];
-	unsigned int need_leaves;
-	unsigned int need_internodes;
-	u32 need_ksuf[MASSTREE_MAX_SPARE_KSUF];
+	struct masstree_need need;
 	struct kref *released;
 };
 
@@ -145,9 +155,9 @@ void masstree_unlock(struct masstree_write *ws, struct masstree_node *n)
 struct masstree_internode *masstree_lock_parent(struct masstree_write *ws,
 						struct masstree_node *n);
 
-bool masstree_reserve(struct masstree_write *ws, unsigned int leaves,
-		      unsigned int internodes, const u32 *ksuf_sizes);
+bool masstree_reserve(struct masstree_write *ws, const struct masstree_need *need);
 struct masstree_leaf *masstree_take_leaf(struct masstree_write *ws);
+struct masstree_leaf *masstree_take_ileaf(struct masstree_write *ws);
 struct masstree_internode *masstree_take_internode(struct masstree_write *ws);
 struct masstree_ksuf *masstree_take_ksuf(struct masstree_write *ws, u32 size);
 u32 masstree_ksuf_size_for(unsigned int bytes);

@@ -98,8 +98,8 @@ static int masstree_check_leaf(struct masstree_vstate *vs,
 	if (lf->prev && lf->ikey[0] != f->lo)
 		return MASSTREE_BAD_LOWKEY;
 	vs->prev_leaf = lf;
-	vs->bytes += MASSTREE_LEAF_BYTES;
-	if (lf->ksuf)
+	vs->bytes += masstree_leaf_bytes(lf);
+	if (lf->ksuf && !masstree_ksuf_is_inline(lf, lf->ksuf))
 		vs->bytes += masstree_ksuf_bytes(lf->ksuf->size);
 
 	for (pos = 0; pos < size; pos++) {

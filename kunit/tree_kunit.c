@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "tree_test.h"
+#include "tree.h"
 
 atomic_long_t test_values_live = ATOMIC_LONG_INIT(0);
 
@@ -556,6 +557,48 @@ static void out_of_memory_leaves_the_tree_unchanged(struct kunit *test)
 	tree_free(test, mt);
 }
 
+/*
+ * A split's right leaf keeps small suffixes inline (no second allocation);
+ * when they outgrow the inline bag they move to an external one, which
+ * the validator accounts for.
+ */
+static void suffixes_start_inline_and_move_out_when_they_grow(struct kunit *test)
+{
+	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree_leaf *right;
+	struct masstree_node *root;
+	unsigned int i, bad = 0;
+	char key[64];
+	u64 value;
+
+	/* 16 keys of one slice each plus a 4-byte suffix: one split. */
+	for (i = 0; i < 16; i++)
+		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key,
+				snprintf(key, sizeof(key), "key:%04u-abc", i),
+				i, MASSTREE_ANY, GFP_KERNEL), 0);
+	root = masstree_layer_root(mt->root);
+	KUNIT_ASSERT_FALSE(test, masstree_node_is_leaf(root));
+	right = masstree_to_leaf(masstree_to_internode(root)->child[1]);
+	KUNIT_ASSERT_TRUE(test, masstree_leaf_has_iksuf(right));
+	KUNIT_EXPECT_TRUE(test, masstree_ksuf_is_inline(right, right->ksuf));
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	/* New slices with long suffixes in the right leaf: no longer inline. */
+	for (i = 16; i < 23; i++)
+		KUNIT_EXPECT_EQ(test, masstree_put_index(mt, key,
+				snprintf(key, sizeof(key), "key:%04u-%040u", i, i),
+				i, MASSTREE_ANY, GFP_KERNEL), 0);
+	KUNIT_EXPECT_FALSE(test, masstree_ksuf_is_inline(right, right->ksuf));
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	for (i = 0; i < 23; i++)
+		if (masstree_get_index(mt, key, i < 16 ?
+				       snprintf(key, sizeof(key), "key:%04u-abc", i) :
+				       snprintf(key, sizeof(key), "key:%04u-%040u", i, i),
+				       &value) || value != i)
+			bad++;
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	tree_free(test, mt);
+}
+
 static struct kunit_case masstree_get_put_cases[] = {
 	KUNIT_CASE(put_then_get_returns_the_value),
 	KUNIT_CASE(empty_tree_finds_nothing),
@@ -572,6 +615,7 @@ static struct kunit_case masstree_get_put_cases[] = {
 	KUNIT_CASE(differential_against_reference_map),
 	KUNIT_CASE(object_mode_counts_references_exactly),
 	KUNIT_CASE(out_of_memory_leaves_the_tree_unchanged),
+	KUNIT_CASE(suffixes_start_inline_and_move_out_when_they_grow),
 	{}
 };
 

@@ -114,11 +114,12 @@ void kunit_shim_skip(struct kunit *test, const char *reason);
 	__auto_type __b = (b);						\
 	if (unlikely(!(__a op __b))) {					\
 		kunit_shim_explain(test, __FILE__, __LINE__,		\
-			"Expected " #a " " #op " " #b ", but\n"		\
-			"        " #a " == %lld (0x%llx)\n"		\
-			"        " #b " == %lld (0x%llx)\n",		\
-			(long long)__a, (unsigned long long)__a,	\
-			(long long)__b, (unsigned long long)__b);	\
+			"Expected %s %s %s, but\n"			\
+			"        %s == %lld (0x%llx)\n"			\
+			"        %s == %lld (0x%llx)\n",			\
+			#a, #op, #b,					\
+			#a, (long long)__a, (unsigned long long)__a,	\
+			#b, (long long)__b, (unsigned long long)__b);	\
 		kunit_shim_failed(test, assert, __VA_ARGS__);		\
 	}								\
 } while (0)
@@ -127,9 +128,9 @@ void kunit_shim_skip(struct kunit *test, const char *reason);
 	const void *__a = (a), *__b = (b);				\
 	if (unlikely(!(__a op __b))) {					\
 		kunit_shim_explain(test, __FILE__, __LINE__,		\
-			"Expected " #a " " #op " " #b ", but\n"		\
-			"        " #a " == %p\n        " #b " == %p\n",	\
-			__a, __b);					\
+			"Expected %s %s %s, but\n"			\
+			"        %s == %p\n        %s == %p\n",		\
+			#a, #op, #b, #a, __a, #b, __b);			\
 		kunit_shim_failed(test, assert, __VA_ARGS__);		\
 	}								\
 } while (0)
