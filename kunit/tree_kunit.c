@@ -599,6 +599,38 @@ static void suffixes_start_inline_and_move_out_when_they_grow(struct kunit *test
 	tree_free(test, mt);
 }
 
+/*
+ * A reader still inside rcu_read_lock() when the tree is destroyed keeps
+ * reading valid nodes and values until it leaves: destroy frees through
+ * RCU (KASAN or ASan would see an early free), and every value is
+ * released once the grace period ends.
+ */
+static void destroy_waits_for_readers_still_inside(struct kunit *test)
+{
+	struct masstree *mt = tree_new(test, 0);
+	struct test_value *tv = test_value_new(7);
+	struct masstree_leaf *lf;
+	struct kref *ref;
+	u64 seen;
+	u32 i;
+
+	KUNIT_ASSERT_NOT_NULL(test, tv);
+	for (i = 0; i < 100; i++)
+		KUNIT_ASSERT_EQ(test, masstree_put(mt, &i, sizeof(i), &tv->ref,
+						   MASSTREE_ANY, GFP_KERNEL), 0);
+	test_value_put(tv);
+	rcu_read_lock();
+	lf = masstree_to_leaf(masstree_to_internode(masstree_layer_root(mt->root))->child[0]);
+	ref = READ_ONCE(lf->lv[masstree_perm_slot(lf->permutation, 0)].obj);
+	masstree_destroy(mt);
+	/* Still inside: the leaf and the value must still be there. */
+	seen = READ_ONCE(lf->ikey[0]) + test_value_of(ref) + kref_read(ref);
+	rcu_read_unlock();
+	KUNIT_EXPECT_NE(test, seen, 0ULL);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_values_live), 0L);
+}
+
 static struct kunit_case masstree_get_put_cases[] = {
 	KUNIT_CASE(put_then_get_returns_the_value),
 	KUNIT_CASE(empty_tree_finds_nothing),
@@ -616,6 +648,7 @@ static struct kunit_case masstree_get_put_cases[] = {
 	KUNIT_CASE(object_mode_counts_references_exactly),
 	KUNIT_CASE(out_of_memory_leaves_the_tree_unchanged),
 	KUNIT_CASE(suffixes_start_inline_and_move_out_when_they_grow),
+	KUNIT_CASE(destroy_waits_for_readers_still_inside),
 	{}
 };
 
