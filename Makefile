@@ -14,7 +14,7 @@ VM := python3 $(TOP)/tools/vm/mtvm.py
 
 # The running kernel's build tree if it has one, else Debian's stock
 # headers: the kernel the VM targets boot. Expanded when used, after deps.
-STOCK_HEADERS = $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+STOCK_HEADERS = $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -1)
 KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(shell uname -r)/build,$(STOCK_HEADERS))
 DEBUG_KDIR = $(shell $(TOP)/tools/vm/build-kernel.sh debug)
 RACE_KDIR = $(shell $(TOP)/tools/vm/build-kernel.sh race)
