@@ -4,10 +4,8 @@
  * goes through, and the node reserve that lets writers allocate before
  * they lock.
  */
-#include <linux/bottom_half.h>
 #include <linux/errno.h>
 #include <linux/export.h>
-#include <linux/irqflags.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/slab.h>
@@ -40,62 +38,17 @@ static struct lockdep_map *masstree_lockdep_map(const struct masstree *mt)
 		return &masstree_node_lock_maps[1];
 	return &masstree_node_lock_maps[0];
 }
+
+void masstree_lockdep_acquire(const struct masstree *mt)
+{
+	lock_map_acquire(masstree_lockdep_map(mt));
+}
+
+void masstree_lockdep_release(const struct masstree *mt)
+{
+	lock_map_release(masstree_lockdep_map(mt));
+}
 #endif
-
-/**
- * masstree_lock_raw() - lock a node for a write
- * @ws: the write state
- * @n: the node
- *
- * The first lock of a write disables softirqs or interrupts as the tree's
- * flags ask, so lock-free readers in those contexts can never spin on a
- * node whose writer they interrupted.
- *
- * "Raw": sparse is not told. Code that locks a chain of nodes of varying
- * length uses it and annotates what the chain means as a whole; everything
- * else uses masstree_lock() and masstree_unlock().
- */
-void masstree_lock_raw(struct masstree_write *ws, struct masstree_node *n)
-{
-	if (!ws->nlocked++) {
-		if (ws->mt->flags & MASSTREE_FLAGS_LOCK_IRQ)
-			local_irq_save(ws->irqflags);
-		else if (ws->mt->flags & MASSTREE_FLAGS_LOCK_BH)
-			local_bh_disable();
-#ifdef CONFIG_LOCKDEP
-		lock_map_acquire(masstree_lockdep_map(ws->mt));
-#endif
-	}
-	masstree_v_lock(&n->version);
-}
-
-void masstree_unlock_raw(struct masstree_write *ws, struct masstree_node *n)
-{
-	masstree_v_unlock(&n->version);
-	if (!--ws->nlocked) {
-#ifdef CONFIG_LOCKDEP
-		lock_map_release(masstree_lockdep_map(ws->mt));
-#endif
-		if (ws->mt->flags & MASSTREE_FLAGS_LOCK_IRQ)
-			local_irq_restore(ws->irqflags);
-		else if (ws->mt->flags & MASSTREE_FLAGS_LOCK_BH)
-			local_bh_enable();
-	}
-}
-
-void masstree_lock(struct masstree_write *ws, struct masstree_node *n)
-	__acquires(n)
-{
-	masstree_lock_raw(ws, n);
-	__acquire(n);
-}
-
-void masstree_unlock(struct masstree_write *ws, struct masstree_node *n)
-	__releases(n)
-{
-	__release(n);
-	masstree_unlock_raw(ws, n);
-}
 
 /**
  * masstree_lock_parent() - lock the parent of a locked node

@@ -12,6 +12,8 @@
 #define _MASSTREE_TREE_H
 
 #include <linux/masstree.h>
+#include <linux/bottom_half.h>
+#include <linux/irqflags.h>
 #include <linux/compiler.h>
 #include <linux/kref.h>
 #include "key.h"
@@ -146,12 +148,70 @@ struct masstree_write {
 	struct kref *released;
 };
 
-void masstree_lock_raw(struct masstree_write *ws, struct masstree_node *n);
-void masstree_unlock_raw(struct masstree_write *ws, struct masstree_node *n);
-void masstree_lock(struct masstree_write *ws, struct masstree_node *n)
-	__acquires(n);
-void masstree_unlock(struct masstree_write *ws, struct masstree_node *n)
-	__releases(n);
+#ifdef CONFIG_LOCKDEP
+void masstree_lockdep_acquire(const struct masstree *mt);
+void masstree_lockdep_release(const struct masstree *mt);
+#else
+static inline void masstree_lockdep_acquire(const struct masstree *mt) {}
+static inline void masstree_lockdep_release(const struct masstree *mt) {}
+#endif
+
+/**
+ * masstree_lock_raw() - lock a node for a write
+ * @ws: the write state
+ * @n: the node
+ *
+ * The first lock of a write disables softirqs or interrupts as the tree's
+ * flags ask, so lock-free readers in those contexts can never spin on a
+ * node whose writer they interrupted; under lockdep it also takes the
+ * map that stands for all node locks (tree.c).
+ *
+ * "Raw": sparse is not told. Code that locks a chain of nodes of varying
+ * length uses it and annotates what the chain means as a whole; everything
+ * else uses masstree_lock() and masstree_unlock().
+ */
+static inline void masstree_lock_raw(struct masstree_write *ws,
+				     struct masstree_node *n)
+{
+	if (!ws->nlocked++) {
+		if (ws->mt->flags & MASSTREE_FLAGS_LOCK_IRQ)
+			local_irq_save(ws->irqflags);
+		else if (ws->mt->flags & MASSTREE_FLAGS_LOCK_BH)
+			local_bh_disable();
+		masstree_lockdep_acquire(ws->mt);
+	}
+	masstree_v_lock(&n->version);
+}
+
+static inline void masstree_unlock_raw(struct masstree_write *ws,
+				       struct masstree_node *n)
+{
+	masstree_v_unlock(&n->version);
+	if (!--ws->nlocked) {
+		masstree_lockdep_release(ws->mt);
+		if (ws->mt->flags & MASSTREE_FLAGS_LOCK_IRQ)
+			local_irq_restore(ws->irqflags);
+		else if (ws->mt->flags & MASSTREE_FLAGS_LOCK_BH)
+			local_bh_enable();
+	}
+}
+
+static inline void masstree_lock(struct masstree_write *ws,
+				 struct masstree_node *n)
+	__acquires(n)
+{
+	masstree_lock_raw(ws, n);
+	__acquire(n);
+}
+
+static inline void masstree_unlock(struct masstree_write *ws,
+				   struct masstree_node *n)
+	__releases(n)
+{
+	__release(n);
+	masstree_unlock_raw(ws, n);
+}
+
 struct masstree_internode *masstree_lock_parent(struct masstree_write *ws,
 						struct masstree_node *n);
 

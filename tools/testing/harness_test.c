@@ -4,6 +4,7 @@
  * that lean on them can trust them: failure injection and the
  * allocation count.
  */
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <kunit/test.h>
 #include "harness.h"
@@ -45,10 +46,13 @@ static void nonblocking_budget_fails_only_nonblocking_allocations(struct kunit *
 static void live_count_follows_kmalloc_and_slab(struct kunit *test)
 {
 	struct kmem_cache *cache = kmem_cache_create("harness_test", 40, 0, 0, NULL);
-	long before = harness_live_allocations();
+	long before;
 	void *p, *q;
 
 	KUNIT_ASSERT_NOT_NULL(test, cache);
+	/* Earlier suites' RCU callbacks must not free while we count. */
+	rcu_barrier();
+	before = harness_live_allocations();
 	p = kmalloc(100, GFP_KERNEL);
 	q = kmem_cache_alloc(cache, GFP_KERNEL);
 	KUNIT_EXPECT_EQ(test, harness_live_allocations(), before + 2);
