@@ -728,7 +728,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rcu_register_thread();
-	if (bench_module_init()) {
+	if (shim_module_init()) {
 		fprintf(stderr, "bench: module init failed\n");
 		return 1;
 	}
@@ -798,11 +798,11 @@ int main(int argc, char **argv)
 	}
 	if (csv)
 		fclose(csv);
-	bench_module_exit();
+	shim_module_exit();
 	rcu_unregister_thread();
-	if (bench_warnings())
-		fprintf(stderr, "bench: %ld WARNs raised\n", bench_warnings());
-	if (failures || bench_warnings()) {
+	if (shim_warnings())
+		fprintf(stderr, "bench: %ld WARNs raised\n", shim_warnings());
+	if (failures || shim_warnings()) {
 		fprintf(stderr, "bench: FAILED (%lu bad runs)\n", failures);
 		return 1;
 	}

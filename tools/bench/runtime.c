@@ -5,17 +5,15 @@
  * harness (tools/testing/harness.c) it does no poisoning, no failure
  * injection and no per-allocation header: kmalloc() is malloc(), a slab
  * cache is aligned_alloc() of its rounded size. Allocations are counted
- * (one relaxed atomic add each), and module init and exit are called
- * by the benchmark through bench_module_init() and bench_module_exit().
+ * (one relaxed atomic add each). The rest of the shim's runtime is shared
+ * with the harness (tools/testing/shim_runtime.c).
  */
 #include <malloc.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <linux/align.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -27,50 +25,11 @@
 #include <asm/processor.h>
 #include "runtime.h"
 
-__thread int shim_preempt_count;
-__thread int shim_rcu_nesting;
-
-static long warnings;
 static long allocations;
-
-void shim_warn(const char *file, int line, const char *cond)
-{
-	__atomic_add_fetch(&warnings, 1, __ATOMIC_RELAXED);
-	fprintf(stderr, "WARNING at %s:%d: %s\n", file, line, cond);
-}
-
-long bench_warnings(void)
-{
-	return __atomic_load_n(&warnings, __ATOMIC_RELAXED);
-}
 
 long bench_allocations(void)
 {
 	return __atomic_load_n(&allocations, __ATOMIC_RELAXED);
-}
-
-/* Two thread-local loads: cheap enough to keep the check honest. */
-void shim_might_sleep(const char *file, int line)
-{
-	if (shim_preempt_count || shim_rcu_nesting) {
-		fprintf(stderr,
-			"BUG: sleeping function called from invalid context at %s:%d\n",
-			file, line);
-		abort();
-	}
-}
-
-/*
- * A userspace lock holder can be preempted (the kernel's cannot, it
- * disables preemption): yield now and then so it can run again.
- */
-void cpu_relax(void)
-{
-	static __thread unsigned int spins;
-
-	__builtin_ia32_pause();
-	if (++spins % 64 == 0)
-		sched_yield();
 }
 
 static void *bench_alloc(size_t size, size_t align, gfp_t gfp)
@@ -302,14 +261,6 @@ void kmem_cache_free(struct kmem_cache *c, void *p)
 	}
 }
 
-unsigned long shim_jiffies(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000UL + ts.tv_nsec / 1000000;
-}
-
 /* Deterministic per thread: the benchmark's runs repeat exactly. */
 u32 get_random_u32(void)
 {
@@ -319,26 +270,4 @@ u32 get_random_u32(void)
 	state ^= state >> 7;
 	state ^= state << 17;
 	return state >> 16;
-}
-
-static int (*module_init_fn)(void);
-static void (*module_exit_fn)(void);
-
-void shim_register_module(int (*init)(void), void (*exit)(void))
-{
-	if (init)
-		module_init_fn = init;
-	if (exit)
-		module_exit_fn = exit;
-}
-
-int bench_module_init(void)
-{
-	return module_init_fn ? module_init_fn() : 0;
-}
-
-void bench_module_exit(void)
-{
-	if (module_exit_fn)
-		module_exit_fn();
 }

@@ -11,7 +11,6 @@
  */
 #include <fnmatch.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,46 +27,14 @@
 #include <asm/processor.h>
 #include <kunit/test.h>
 #include "harness.h"
+#include "shim_runtime.h"
 
-__thread int shim_preempt_count;
-__thread int shim_rcu_nesting;
 unsigned int harness_scale = 1;
 
 static long live_allocations;
 static long live_bytes;
-static long warnings;
 static __thread unsigned int fail_nth;
 static __thread long nonblocking_budget = -1;
-
-void shim_warn(const char *file, int line, const char *cond)
-{
-	__atomic_add_fetch(&warnings, 1, __ATOMIC_RELAXED);
-	fprintf(stderr, "WARNING at %s:%d: %s\n", file, line, cond);
-}
-
-long harness_warnings(void)
-{
-	return __atomic_load_n(&warnings, __ATOMIC_RELAXED);
-}
-
-void shim_might_sleep(const char *file, int line)
-{
-	if (shim_preempt_count || shim_rcu_nesting) {
-		fprintf(stderr,
-			"BUG: sleeping function called from invalid context at %s:%d (preempt_count %d, rcu nesting %d)\n",
-			file, line, shim_preempt_count, shim_rcu_nesting);
-		abort();
-	}
-}
-
-void cpu_relax(void)
-{
-	static __thread unsigned int spins;
-
-	__builtin_ia32_pause();
-	if (++spins % 64 == 0)
-		sched_yield();
-}
 
 /* -- allocation ------------------------------------------------------- */
 
@@ -231,14 +198,6 @@ void kmem_cache_free(struct kmem_cache *c, void *p)
 
 /* -- time, randomness, threads -------------------------------------- */
 
-unsigned long shim_jiffies(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000UL + ts.tv_nsec / 1000000;
-}
-
 u32 get_random_u32(void)
 {
 	static __thread u64 state;
@@ -381,19 +340,6 @@ int kthread_stop(struct task_struct *t)
 	return ret;
 }
 
-/* -- module init and exit --------------------------------------------- */
-
-static int (*module_init_fn)(void);
-static void (*module_exit_fn)(void);
-
-void shim_register_module(int (*init)(void), void (*exit)(void))
-{
-	if (init)
-		module_init_fn = init;
-	if (exit)
-		module_exit_fn = exit;
-}
-
 /* -- the KUnit runner ------------------------------------------------- */
 
 struct kunit_resource_list {
@@ -511,7 +457,7 @@ static bool run_one(struct kunit_suite *suite, struct kunit_case *c,
 		    const void *param, bool *skipped)
 {
 	struct kunit test = { .name = c->name, .param_value = param };
-	long warned = harness_warnings();
+	long warned = shim_warnings();
 	jmp_buf abort_env;
 
 	test.abort = &abort_env;
@@ -531,7 +477,7 @@ static bool run_one(struct kunit_suite *suite, struct kunit_case *c,
 		shim_preempt_count = shim_rcu_nesting = 0;
 		test.status = KUNIT_FAILURE;
 	}
-	if (harness_warnings() != warned) {
+	if (shim_warnings() != warned) {
 		printf("    # %s: raised a WARN\n", c->name);
 		test.status = KUNIT_FAILURE;
 	}
@@ -581,7 +527,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rcu_register_thread();
-	if (module_init_fn && module_init_fn()) {
+	if (shim_module_init()) {
 		printf("module init failed\n0 passed, 1 failed\n");
 		return 1;
 	}
@@ -614,8 +560,7 @@ int main(int argc, char **argv)
 		       s + 1, suite->name);
 	}
 	/* Module exit waits for RCU itself; the leak check then sees all. */
-	if (module_exit_fn)
-		module_exit_fn();
+	shim_module_exit();
 	rcu_barrier();
 	if (harness_live_allocations()) {
 		printf("# leak check: %ld allocations (%ld bytes) never freed\n",

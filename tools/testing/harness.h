@@ -26,9 +26,6 @@ long harness_live_allocations(void);
 /* Bytes in the live allocations. */
 long harness_live_bytes(void);
 
-/* WARN()s raised so far, by any thread. */
-long harness_warnings(void);
-
 /* Size factor for tests: 1 by default, raised with -s. */
 extern unsigned int harness_scale;
 
