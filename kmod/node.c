@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Node allocation. Nodes come from two cache-aligned slab caches; a node
- * that was ever reachable by readers is freed only after a grace period.
+ * Node allocation. Nodes come from three slab caches (leaves, leaves with
+ * an inline suffix bag, internodes); a node that was ever reachable by
+ * readers is freed only after a grace period (reclaim.c).
  */
 #include <linux/build_bug.h>
 #include <linux/slab.h>
@@ -15,6 +16,8 @@ static struct kmem_cache *masstree_internode_cache;
 static void masstree_node_layout_check(void)
 {
 	BUILD_BUG_ON(sizeof(struct masstree_leaf) > MASSTREE_NODE_BUDGET);
+	BUILD_BUG_ON(sizeof(struct masstree_leaf) % MASSTREE_NODE_ALIGN);
+	BUILD_BUG_ON(sizeof(struct masstree_internode) % MASSTREE_NODE_ALIGN);
 	BUILD_BUG_ON(sizeof(struct masstree_internode) > MASSTREE_NODE_BUDGET);
 	/* Readers load the version, permuter and length codes together. */
 	BUILD_BUG_ON(offsetof(struct masstree_leaf, permutation) + sizeof(u64) > 64);
@@ -32,16 +35,16 @@ int masstree_node_caches_init(void)
 {
 	masstree_node_layout_check();
 	masstree_leaf_cache = kmem_cache_create("masstree_leaf",
-						sizeof(struct masstree_leaf), 0,
-						SLAB_HWCACHE_ALIGN, NULL);
+						sizeof(struct masstree_leaf),
+						MASSTREE_NODE_ALIGN, 0, NULL);
 	masstree_leaf_iksuf_cache =
 		kmem_cache_create("masstree_leaf_iksuf",
 				  sizeof(struct masstree_leaf) + MASSTREE_IKSUF_BYTES,
-				  0, SLAB_HWCACHE_ALIGN, NULL);
+				  MASSTREE_NODE_ALIGN, 0, NULL);
 	masstree_internode_cache =
 		kmem_cache_create("masstree_internode",
-				  sizeof(struct masstree_internode), 0,
-				  SLAB_HWCACHE_ALIGN, NULL);
+				  sizeof(struct masstree_internode),
+				  MASSTREE_NODE_ALIGN, 0, NULL);
 	if (!masstree_leaf_cache || !masstree_leaf_iksuf_cache ||
 	    !masstree_internode_cache) {
 		kmem_cache_destroy(masstree_internode_cache);
@@ -54,7 +57,7 @@ int masstree_node_caches_init(void)
 
 void masstree_node_caches_exit(void)
 {
-	/* Nodes freed with call_rcu() must be back before the caches go. */
+	/* Bags and values freed with call_rcu() must be gone first. */
 	rcu_barrier();
 	kmem_cache_destroy(masstree_internode_cache);
 	kmem_cache_destroy(masstree_leaf_iksuf_cache);
@@ -126,25 +129,20 @@ void masstree_internode_free(struct masstree_internode *in)
 }
 EXPORT_SYMBOL_IF_KUNIT(masstree_internode_free);
 
-static void masstree_leaf_free_cb(struct rcu_head *head)
+/**
+ * masstree_node_free() - free a node whose grace period has passed
+ * @n: a leaf (with its external suffix bag, if any) or an internode
+ */
+void masstree_node_free(struct masstree_node *n)
 {
-	masstree_leaf_free(container_of(head, struct masstree_leaf, rcu));
-}
+	struct masstree_leaf *lf;
 
-static void masstree_internode_free_cb(struct rcu_head *head)
-{
-	masstree_internode_free(container_of(head, struct masstree_internode, rcu));
+	if (!masstree_node_is_leaf(n)) {
+		masstree_internode_free(masstree_to_internode(n));
+		return;
+	}
+	lf = masstree_to_leaf(n);
+	if (lf->ksuf && !masstree_ksuf_is_inline(lf, lf->ksuf))
+		kfree(container_of(lf->ksuf, struct masstree_ksuf_ext, ks));
+	masstree_leaf_free(lf);
 }
-
-/* Not kfree_rcu(): module exit must be able to wait for these (rcu_barrier). */
-void masstree_leaf_free_rcu(struct masstree_leaf *lf)
-{
-	call_rcu(&lf->rcu, masstree_leaf_free_cb);
-}
-EXPORT_SYMBOL_IF_KUNIT(masstree_leaf_free_rcu);
-
-void masstree_internode_free_rcu(struct masstree_internode *in)
-{
-	call_rcu(&in->rcu, masstree_internode_free_cb);
-}
-EXPORT_SYMBOL_IF_KUNIT(masstree_internode_free_rcu);

@@ -72,9 +72,9 @@ union masstree_leafvalue {
  * @next: the leaf to the right in this layer, or NULL
  * @prev: the leaf to the left in this layer, or NULL for the leftmost
  * @ksuf: the key suffixes of slots whose klen is MASSTREE_KLEN_SUFFIX
- * @rcu: frees the leaf after a grace period
- * @gc_next: links nodes on masstree_destroy()'s worklist (readers never
- *           look at these bytes, so they may, until the grace period)
+ *
+ * No rcu_head: a retired node waits for its grace period on a list linked
+ * through its ikeys (masstree_node_set_free_next()), 16 bytes a node saved.
  */
 struct masstree_leaf {
 	struct masstree_node node;
@@ -86,10 +86,6 @@ struct masstree_leaf {
 	struct masstree_leaf *next;
 	struct masstree_leaf *prev;
 	struct masstree_ksuf *ksuf;
-	union {
-		struct rcu_head rcu;
-		struct masstree_node *gc_next;
-	};
 };
 
 /**
@@ -98,18 +94,12 @@ struct masstree_leaf {
  * @nkeys: number of live slices; children 0..nkeys are live
  * @ikey: the separating slices, sorted
  * @child: the subtrees between them
- * @rcu: frees the internode after a grace period
- * @gc_next: as for leaves
  */
 struct masstree_internode {
 	struct masstree_node node;
 	u8 nkeys;
 	u64 ikey[MASSTREE_INTERNODE_WIDTH];
 	struct masstree_node *child[MASSTREE_INTERNODE_WIDTH + 1];
-	union {
-		struct rcu_head rcu;
-		struct masstree_node *gc_next;
-	};
 };
 
 /* leaf->modstate bits; only writers, under the leaf's lock, use them */
@@ -122,12 +112,16 @@ struct masstree_internode {
  */
 #define MASSTREE_IKSUF_BYTES	128
 
-/* Memory a node takes in its cache-aligned slab. */
-#define MASSTREE_LEAF_BYTES	ALIGN(sizeof(struct masstree_leaf), L1_CACHE_BYTES)
+/*
+ * Memory a node takes. The caches pack nodes 16-byte aligned rather than
+ * on cache lines: a 304-byte leaf padded to 320 costs 5% more memory per
+ * key, and the prefetch below hides the extra line a node may straddle.
+ */
+#define MASSTREE_LEAF_BYTES	sizeof(struct masstree_leaf)
 #define MASSTREE_LEAF_IKSUF_BYTES \
-	ALIGN(sizeof(struct masstree_leaf) + MASSTREE_IKSUF_BYTES, L1_CACHE_BYTES)
-#define MASSTREE_INTERNODE_BYTES \
-	ALIGN(sizeof(struct masstree_internode), L1_CACHE_BYTES)
+	(sizeof(struct masstree_leaf) + MASSTREE_IKSUF_BYTES)
+#define MASSTREE_INTERNODE_BYTES sizeof(struct masstree_internode)
+#define MASSTREE_NODE_ALIGN	16
 
 /*
  * Fetch all of a node's lines at once: a search touches most of them, and
@@ -140,6 +134,8 @@ static inline void masstree_prefetch_node(const struct masstree_node *n)
 
 	for (off = L1_CACHE_BYTES; off < MASSTREE_NODE_BUDGET; off += L1_CACHE_BYTES)
 		prefetch(p + off);
+	/* The line a leaf that starts late in its first line ends in. */
+	prefetch(p + sizeof(struct masstree_leaf) - 1);
 }
 
 static inline bool masstree_leaf_has_iksuf(const struct masstree_leaf *lf)
@@ -169,6 +165,35 @@ masstree_to_internode(struct masstree_node *n)
 	return container_of(n, struct masstree_internode, node);
 }
 
+/*
+ * A retired node is linked to the next one waiting for the same grace
+ * period through ikey[1]. Readers may still be looking at the node, but
+ * only compare its ikeys, and it was marked deleted before it was retired,
+ * so whatever they find there fails validation (or its tree is being
+ * destroyed, and their answer is moot, only safe). Not ikey[0]: that is a
+ * leaf's low key, which readers walking the B-link trust without
+ * validating.
+ */
+static inline u64 *masstree_node_free_link(struct masstree_node *n)
+{
+	if (masstree_node_is_leaf(n))
+		return &masstree_to_leaf(n)->ikey[1];
+	return &masstree_to_internode(n)->ikey[1];
+}
+
+static inline void masstree_node_set_free_next(struct masstree_node *n,
+					       struct masstree_node *next)
+{
+	WRITE_ONCE(*masstree_node_free_link(n), (unsigned long)next);
+}
+
+static inline struct masstree_node *
+masstree_node_free_next(const struct masstree_node *n)
+{
+	return (struct masstree_node *)(unsigned long)
+		READ_ONCE(*masstree_node_free_link((struct masstree_node *)n));
+}
+
 int masstree_node_caches_init(void);
 void masstree_node_caches_exit(void);
 struct masstree_leaf *masstree_leaf_alloc(gfp_t gfp);
@@ -176,7 +201,6 @@ struct masstree_leaf *masstree_leaf_alloc_iksuf(gfp_t gfp);
 struct masstree_internode *masstree_internode_alloc(gfp_t gfp);
 void masstree_leaf_free(struct masstree_leaf *lf);
 void masstree_internode_free(struct masstree_internode *in);
-void masstree_leaf_free_rcu(struct masstree_leaf *lf);
-void masstree_internode_free_rcu(struct masstree_internode *in);
+void masstree_node_free(struct masstree_node *n);
 
 #endif /* _MASSTREE_NODE_H */

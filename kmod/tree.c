@@ -10,6 +10,7 @@
 #include <linux/log2.h>
 #include <linux/slab.h>
 #include <kunit/visibility.h>
+#include "reclaim.h"
 #include "tree.h"
 
 #define MASSTREE_FLAGS_ALL	(MASSTREE_FLAGS_INDEX | MASSTREE_FLAGS_LOCK_BH | \
@@ -365,11 +366,16 @@ int masstree_init(struct masstree *mt, unsigned int flags,
 	err = percpu_counter_init(&mt->nr_bytes, MASSTREE_LEAF_BYTES, gfp);
 	if (err)
 		goto free_entries;
+	err = masstree_reclaim_init(mt, gfp);
+	if (err)
+		goto free_bytes;
 	root->node.version |= MASSTREE_V_ROOT;
 	mt->root = &root->node;
 	mt->release = release;
 	return 0;
 
+free_bytes:
+	percpu_counter_destroy(&mt->nr_bytes);
 free_entries:
 	percpu_counter_destroy(&mt->nr_entries);
 free_root:
@@ -378,22 +384,10 @@ free_root:
 }
 EXPORT_SYMBOL_GPL(masstree_init);
 
-/* destroy's worklist link: the rcu_head bytes, which readers never read. */
-static struct masstree_node **masstree_gc_link(struct masstree_node *n)
-{
-	if (masstree_node_is_leaf(n))
-		return &masstree_to_leaf(n)->gc_next;
-	return &masstree_to_internode(n)->gc_next;
-}
-
-static struct masstree_node *masstree_gc_push(struct masstree_node *todo,
-					      struct masstree_node *n)
-{
-	*masstree_gc_link(n) = todo;
-	return n;
-}
-
-/* Drop @lf's values, queue its layers, free it and its bag after a GP. */
+/*
+ * Drop @lf's values and push its layers on the worklist @todo, whose
+ * nodes are linked through their free links like a retired list.
+ */
 static struct masstree_node *masstree_destroy_leaf(struct masstree *mt,
 						   struct masstree_leaf *lf,
 						   struct masstree_node *todo)
@@ -403,16 +397,16 @@ static struct masstree_node *masstree_destroy_leaf(struct masstree *mt,
 
 	for (pos = 0; pos < masstree_perm_size(perm); pos++) {
 		unsigned int slot = masstree_perm_slot(perm, pos);
+		struct masstree_node *layer;
 
-		if (lf->klen[slot] == MASSTREE_KLEN_LAYER)
-			todo = masstree_gc_push(todo,
-						masstree_layer_root(lf->lv[slot].layer));
-		else if (!masstree_is_index(mt))
+		if (lf->klen[slot] == MASSTREE_KLEN_LAYER) {
+			layer = masstree_layer_root(lf->lv[slot].layer);
+			masstree_node_set_free_next(layer, todo);
+			todo = layer;
+		} else if (!masstree_is_index(mt)) {
 			kref_put(lf->lv[slot].obj, mt->release);
+		}
 	}
-	if (lf->ksuf)
-		masstree_ksuf_free_rcu(lf, lf->ksuf);
-	masstree_leaf_free_rcu(lf);
 	return todo;
 }
 
@@ -425,30 +419,44 @@ static struct masstree_node *masstree_destroy_leaf(struct masstree *mt,
  * period, and values through their release functions (which free through
  * RCU). The tree must be initialised again before further use.
  *
- * Context: any context its writers may run in; does not sleep. Module exit
- * must still wait for the frees with rcu_barrier().
+ * Context: any context its writers may run in; does not sleep. The nodes
+ * are freed later, from a workqueue; module exit waits for that.
  */
 void masstree_destroy(struct masstree *mt)
 {
-	struct masstree_node *todo;
+	struct masstree_node *todo, *done = NULL, *last = NULL;
 	unsigned int i;
 
 	if (!mt->root)
 		return;
-	/* A worklist, not recursion: 1 KiB keys nest 128 layers deep. */
-	todo = masstree_gc_push(NULL, masstree_layer_root(mt->root));
+	/*
+	 * A worklist, not recursion: 1 KiB keys nest 128 layers deep. A node
+	 * moves from @todo to @done once its children and values are seen to;
+	 * only the ikeys it is linked through are overwritten, and destroy
+	 * never reads those.
+	 */
+	todo = masstree_layer_root(mt->root);
+	masstree_node_set_free_next(todo, NULL);
 	while (todo) {
 		struct masstree_node *n = todo;
 
-		todo = *masstree_gc_link(n);
+		todo = masstree_node_free_next(n);
 		if (masstree_node_is_leaf(n)) {
 			todo = masstree_destroy_leaf(mt, masstree_to_leaf(n), todo);
-			continue;
+		} else {
+			struct masstree_internode *in = masstree_to_internode(n);
+
+			for (i = 0; i <= in->nkeys; i++) {
+				masstree_node_set_free_next(in->child[i], todo);
+				todo = in->child[i];
+			}
 		}
-		for (i = 0; i <= masstree_to_internode(n)->nkeys; i++)
-			todo = masstree_gc_push(todo, masstree_to_internode(n)->child[i]);
-		masstree_internode_free_rcu(masstree_to_internode(n));
+		masstree_node_set_free_next(n, done);
+		done = n;
+		if (!last)
+			last = n;
 	}
+	masstree_reclaim_release(mt, done, last);
 	mt->root = NULL;
 	percpu_counter_destroy(&mt->nr_entries);
 	percpu_counter_destroy(&mt->nr_bytes);

@@ -150,7 +150,7 @@ static void run_stress(struct kunit *test, bool overlap)
 	kunit_info(test, "%lu puts, %ld checked gets", total,
 		   atomic_long_read(&s->reads));
 	masstree_destroy(s->mt);
-	rcu_barrier();
+	masstree_reclaim_flush();
 }
 
 static void writers_on_disjoint_keys_and_checking_readers(struct kunit *test)
@@ -259,7 +259,7 @@ static void same_hot_keys_replaced_by_every_thread(struct kunit *test)
 	KUNIT_EXPECT_TREE_VALID(test, h->mt);
 	kunit_info(test, "%ld replaces", atomic_long_read(&h->ops));
 	masstree_destroy(h->mt);
-	rcu_barrier();
+	masstree_reclaim_flush();
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_values_live), 0L);
 }
 
@@ -335,7 +335,7 @@ static void a_locked_leaf_holds_up_no_other_writer_or_reader(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hl->get_err, 0);
 	KUNIT_EXPECT_TREE_VALID(test, hl->mt);
 	masstree_destroy(hl->mt);
-	rcu_barrier();
+	masstree_reclaim_flush();
 }
 
 #ifdef __KERNEL__
@@ -441,7 +441,7 @@ static void lookups_from_interrupts(struct kunit *test, unsigned int flags)
 	KUNIT_EXPECT_TREE_VALID(test, r->mt);
 	kunit_info(test, "%lu lookups from interrupts, %lu puts", r->hits, odd);
 	masstree_destroy(r->mt);
-	rcu_barrier();
+	masstree_reclaim_flush();
 }
 
 static void lookups_from_softirq_with_lock_bh(struct kunit *test)

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * masstree_node: node layouts, allocation and RCU-deferred freeing.
+ * masstree_node: node layouts, allocation and deferred freeing.
  */
 #include <linux/rcupdate.h>
 #include "masstree_test.h"
-#include "node.h"
+#include "ksuf.h"
+#include "reclaim.h"
 
 static void new_leaf_is_empty_unlocked_and_unlinked(struct kunit *test)
 {
@@ -54,24 +55,34 @@ static void header_converts_back_to_its_node(struct kunit *test)
 }
 
 /*
- * A reader inside rcu_read_lock() may keep reading a node freed with
- * masstree_*_free_rcu(): KASAN (or ASan) reports it if the free came early.
+ * A reader inside rcu_read_lock() may keep reading retired nodes: KASAN
+ * (or ASan) reports it if the free came early. The second retire finds the
+ * first batch's work queued, so it also covers the pending list.
  */
-static void rcu_free_waits_for_readers(struct kunit *test)
+static void retired_nodes_wait_for_readers(struct kunit *test)
 {
 	struct masstree_leaf *lf = masstree_leaf_alloc(GFP_KERNEL);
+	struct masstree_leaf *big = masstree_leaf_alloc_iksuf(GFP_KERNEL);
 	struct masstree_internode *in = masstree_internode_alloc(GFP_KERNEL);
+	struct masstree mt;
 	u64 seen;
 
 	KUNIT_ASSERT_NOT_NULL(test, lf);
+	KUNIT_ASSERT_NOT_NULL(test, big);
 	KUNIT_ASSERT_NOT_NULL(test, in);
+	KUNIT_ASSERT_EQ(test, masstree_init(&mt, MASSTREE_FLAGS_INDEX, NULL,
+					    GFP_KERNEL), 0);
+	lf->ikey[0] = 42;
 	rcu_read_lock();
-	masstree_leaf_free_rcu(lf);
-	masstree_internode_free_rcu(in);
-	seen = READ_ONCE(lf->permutation) + READ_ONCE(in->node.version);
+	masstree_node_set_free_next(&lf->node, &in->node);
+	masstree_retire(&mt, &lf->node, &in->node);
+	masstree_retire(&mt, &big->node, &big->node);
+	seen = READ_ONCE(lf->permutation) + READ_ONCE(in->node.version) +
+	       READ_ONCE(big->ksuf->size) + READ_ONCE(lf->ikey[0]);
 	rcu_read_unlock();
-	KUNIT_EXPECT_EQ(test, seen, MASSTREE_PERM_EMPTY);
-	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, seen, MASSTREE_PERM_EMPTY + MASSTREE_IKSUF_DATA + 42);
+	masstree_destroy(&mt);
+	masstree_reclaim_flush();
 }
 
 /* Walk n until the injected failure misses: every n gives NULL or a leaf. */
@@ -102,7 +113,7 @@ static struct kunit_case masstree_node_cases[] = {
 	KUNIT_CASE(new_leaf_is_empty_unlocked_and_unlinked),
 	KUNIT_CASE(new_internode_is_empty),
 	KUNIT_CASE(header_converts_back_to_its_node),
-	KUNIT_CASE(rcu_free_waits_for_readers),
+	KUNIT_CASE(retired_nodes_wait_for_readers),
 	KUNIT_CASE(leaf_alloc_failure_returns_null),
 	{}
 };

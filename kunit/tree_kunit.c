@@ -60,7 +60,7 @@ static struct masstree *tree_new(struct kunit *test, unsigned int flags)
 static void tree_free(struct kunit *test, struct masstree *mt)
 {
 	masstree_destroy(mt);
-	rcu_barrier();
+	masstree_reclaim_flush();
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_values_live), 0L);
 }
 
@@ -627,7 +627,7 @@ static void destroy_waits_for_readers_still_inside(struct kunit *test)
 	seen = READ_ONCE(lf->ikey[0]) + test_value_of(ref) + kref_read(ref);
 	rcu_read_unlock();
 	KUNIT_EXPECT_NE(test, seen, 0ULL);
-	rcu_barrier();
+	masstree_reclaim_flush();
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_values_live), 0L);
 }
 

@@ -14,6 +14,7 @@
 #include <linux/string.h>
 #include <asm/byteorder.h>
 #include "masstree_test.h"
+#include "reclaim.h"
 #include "validate.h"
 
 /* A value for object-mode trees: knows its number, counts live copies. */

@@ -40,6 +40,7 @@
 #define MASSTREE_EXIST		2	/* replace only: -ENOENT if absent */
 
 struct masstree_node;
+struct masstree_reclaim;
 
 /**
  * struct masstree - a masstree; embed it anywhere
@@ -48,6 +49,7 @@ struct masstree_node;
  * @release: object mode: frees a value whose last reference went
  * @nr_entries: keys in the tree (per-CPU: every insert changes it)
  * @nr_bytes: bytes held by nodes and key suffixes
+ * @reclaim: nodes waiting for a grace period before they are freed
  */
 struct masstree {
 	struct masstree_node *root;
@@ -55,6 +57,7 @@ struct masstree {
 	void (*release)(struct kref *ref);
 	struct percpu_counter nr_entries;
 	struct percpu_counter nr_bytes;
+	struct masstree_reclaim *reclaim;
 };
 
 int masstree_init(struct masstree *mt, unsigned int flags,

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <kunit/test.h>
 #include "harness.h"
+#include "reclaim.h"
 
 static void fail_nth_fails_exactly_that_allocation(struct kunit *test)
 {
@@ -50,8 +51,8 @@ static void live_count_follows_kmalloc_and_slab(struct kunit *test)
 	void *p, *q;
 
 	KUNIT_ASSERT_NOT_NULL(test, cache);
-	/* Earlier suites' RCU callbacks must not free while we count. */
-	rcu_barrier();
+	/* Earlier suites' deferred frees must not happen while we count. */
+	masstree_reclaim_flush();
 	before = harness_live_allocations();
 	p = kmalloc(100, GFP_KERNEL);
 	q = kmem_cache_alloc(cache, GFP_KERNEL);

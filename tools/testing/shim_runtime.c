@@ -2,9 +2,10 @@
 /*
  * The shim's out-of-line parts that do not depend on how memory is
  * allocated, shared by the test harness and the benchmark: preemption and
- * RCU nesting counts, WARN and might_sleep(), cpu_relax(), jiffies, and
- * module init and exit.
+ * RCU nesting counts, WARN and might_sleep(), cpu_relax(), jiffies,
+ * workqueues, and module init and exit.
  */
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
+#include <linux/workqueue.h>
 #include <asm/processor.h>
 #include "shim_runtime.h"
 
@@ -85,4 +87,130 @@ void shim_module_exit(void)
 {
 	if (module_exit_fn)
 		module_exit_fn();
+}
+
+/*
+ * Workqueues: one worker thread each, running works in queue order. Like
+ * a kernel worker it is an RCU reader thread, and may sleep.
+ */
+struct workqueue_struct {
+	pthread_mutex_t lock;
+	pthread_cond_t work_cond;
+	pthread_cond_t idle_cond;
+	struct work_struct *head, *tail;
+	bool running;
+	bool stop;
+	pthread_t thread;
+};
+
+static void *shim_worker(void *arg)
+{
+	struct workqueue_struct *wq = arg;
+
+	rcu_register_thread();
+	pthread_mutex_lock(&wq->lock);
+	for (;;) {
+		struct work_struct *w;
+
+		while (!wq->head && !wq->stop)
+			pthread_cond_wait(&wq->work_cond, &wq->lock);
+		if (!wq->head)
+			break;
+		w = wq->head;
+		wq->head = w->next;
+		if (!wq->head)
+			wq->tail = NULL;
+		w->pending = false;
+		wq->running = true;
+		pthread_mutex_unlock(&wq->lock);
+		w->func(w);
+		pthread_mutex_lock(&wq->lock);
+		wq->running = false;
+		pthread_cond_broadcast(&wq->idle_cond);
+	}
+	pthread_mutex_unlock(&wq->lock);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags,
+					 int max_active, ...)
+{
+	struct workqueue_struct *wq = calloc(1, sizeof(*wq));
+
+	if (!wq)
+		return NULL;
+	pthread_mutex_init(&wq->lock, NULL);
+	pthread_cond_init(&wq->work_cond, NULL);
+	pthread_cond_init(&wq->idle_cond, NULL);
+	if (pthread_create(&wq->thread, NULL, shim_worker, wq)) {
+		free(wq);
+		return NULL;
+	}
+	return wq;
+}
+
+/* Append a work whose pending flag the caller set; wq->lock held. */
+static void shim_wq_append(struct workqueue_struct *wq, struct work_struct *w)
+{
+	w->next = NULL;
+	if (wq->tail)
+		wq->tail->next = w;
+	else
+		wq->head = w;
+	wq->tail = w;
+	pthread_cond_signal(&wq->work_cond);
+}
+
+bool queue_work(struct workqueue_struct *wq, struct work_struct *w)
+{
+	bool queued;
+
+	pthread_mutex_lock(&wq->lock);
+	queued = !w->pending;
+	if (queued) {
+		w->pending = true;
+		shim_wq_append(wq, w);
+	}
+	pthread_mutex_unlock(&wq->lock);
+	return queued;
+}
+
+static void shim_rcu_work_cb(struct rcu_head *head)
+{
+	struct rcu_work *rw = container_of(head, struct rcu_work, rcu);
+	struct workqueue_struct *wq = rw->wq;
+
+	pthread_mutex_lock(&wq->lock);
+	shim_wq_append(wq, &rw->work);
+	pthread_mutex_unlock(&wq->lock);
+}
+
+bool queue_rcu_work(struct workqueue_struct *wq, struct rcu_work *rw)
+{
+	if (__atomic_exchange_n(&rw->work.pending, true, __ATOMIC_ACQ_REL))
+		return false;
+	rw->wq = wq;
+	call_rcu(&rw->rcu, shim_rcu_work_cb);
+	return true;
+}
+
+void flush_workqueue(struct workqueue_struct *wq)
+{
+	might_sleep();
+	pthread_mutex_lock(&wq->lock);
+	while (wq->head || wq->running)
+		pthread_cond_wait(&wq->idle_cond, &wq->lock);
+	pthread_mutex_unlock(&wq->lock);
+}
+
+void destroy_workqueue(struct workqueue_struct *wq)
+{
+	flush_workqueue(wq);
+	pthread_mutex_lock(&wq->lock);
+	wq->stop = true;
+	pthread_cond_signal(&wq->work_cond);
+	pthread_mutex_unlock(&wq->lock);
+	pthread_join(wq->thread, NULL);
+	free(wq);
 }
