@@ -9,7 +9,7 @@
  * to decides where it retries:
  *  - an insert or remove in the leaf: read the same leaf again;
  *  - a split: keys moved right, so follow the B-link (masstree_advance());
- *  - a deleted node: start again from the layer root;
+ *  - a deleted leaf: start again from the top (its layer may be gone);
  *  - an internode split during the descent: start again from the root.
  */
 #include <linux/export.h>
@@ -122,10 +122,13 @@ static struct masstree_leaf *masstree_advance(struct masstree_leaf *lf,
 static bool masstree_lookup(struct masstree *mt, struct masstree_key *k,
 			    union masstree_leafvalue *val)
 {
-	struct masstree_node *root = READ_ONCE(mt->root);
+	struct masstree_node *root;
 	struct masstree_leaf *lf;
 	u64 v;
 
+top:
+	root = READ_ONCE(mt->root);
+	masstree_key_reset(k);
 layer:
 	lf = masstree_reach_leaf(root, k, &v);
 	for (;;) {
@@ -135,8 +138,9 @@ layer:
 		u8 klen = 0;
 		u64 perm;
 
+		/* Removed, maybe with its whole layer: only the top is sure. */
 		if (unlikely(masstree_v_is_deleted(v)))
-			goto layer;
+			goto top;
 		perm = masstree_leaf_perm(lf);
 		pos = masstree_leaf_search(lf, perm, k->ikey,
 					   masstree_key_klen(k), &match);

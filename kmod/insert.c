@@ -222,33 +222,28 @@ static int masstree_write_leaf(struct masstree_write *ws,
 			       union masstree_leafvalue val,
 			       unsigned int flags)
 {
-	struct masstree_node *root = READ_ONCE(ws->mt->root);
+	struct masstree_node *root;
 	struct masstree_leaf *lf, *next;
 	unsigned int pos, slot;
 	bool match;
 	u8 klen;
 	u64 v;
 
+top:
+	root = READ_ONCE(ws->mt->root);
+	masstree_key_reset(k);
 layer:
 	lf = masstree_reach_leaf(root, k, &v);
 relock:
 	masstree_lock(ws, &lf->node);
-	if (unlikely(masstree_v_is_deleted(lf->node.version))) {
+	next = masstree_leaf_for(lf, k, v);
+	if (unlikely(next != lf)) {
 		masstree_unlock(ws, &lf->node);
-		goto layer;
-	}
-	/*
-	 * A split since @v may have moved our key to the right. (Only then:
-	 * the next leaf's first line is a cache miss we need not pay.)
-	 */
-	if (masstree_v_split_since(v, lf->node.version)) {
-		next = lf->next;
-		if (next && k->ikey >= masstree_leaf_lowkey(next)) {
-			masstree_unlock(ws, &lf->node);
-			lf = next;
-			v = 0;	/* no snapshot of it: check its next too */
-			goto relock;
-		}
+		if (!next)
+			goto top;
+		lf = next;
+		v = 0;	/* no snapshot of it: check its next too */
+		goto relock;
 	}
 	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
 				   masstree_key_klen(k), &match);

@@ -82,6 +82,13 @@ static inline void masstree_key_init(struct masstree_key *k, const void *data,
 	k->ikey = masstree_ikey(k->data, len);
 }
 
+/* Back to layer 0, to start a descent again from the top. */
+static inline void masstree_key_reset(struct masstree_key *k)
+{
+	k->off = 0;
+	k->ikey = masstree_ikey(k->data, k->len);
+}
+
 /* Does the key continue past the current slice? */
 static inline bool masstree_key_has_suffix(const struct masstree_key *k)
 {

@@ -124,17 +124,6 @@ static void masstree_split_fill(struct masstree_write *ws,
 	nr->permutation = masstree_perm_sorted(to);
 }
 
-static unsigned int masstree_child_index(const struct masstree_internode *in,
-					 const struct masstree_node *child)
-{
-	unsigned int i;
-
-	for (i = 0; i < in->nkeys; i++)
-		if (in->child[i] == child)
-			break;
-	return i;
-}
-
 /* Room in @in: put @key and @right just after @left. */
 static void masstree_internode_insert(struct masstree_internode *in,
 				      struct masstree_node *left, u64 key,

@@ -83,6 +83,36 @@ static inline unsigned int masstree_leaf_search(const struct masstree_leaf *lf,
 	return lo;
 }
 
+/**
+ * masstree_leaf_for() - is the locked @lf the leaf for @k?
+ * @lf: a leaf the caller locked after masstree_reach_leaf() found it
+ * @k: the key, at @lf's layer
+ * @v: the version masstree_reach_leaf() returned, or 0 if none
+ *
+ * Return: @lf if so; the next leaf, if a split since @v moved @k right;
+ * NULL if the caller must start again from the top: @lf was deleted (its
+ * layer may be gone too), or a concurrent remove made the route to it stale
+ * (@k sorts below its low key).
+ */
+static inline struct masstree_leaf *masstree_leaf_for(struct masstree_leaf *lf,
+						      const struct masstree_key *k,
+						      u64 v)
+{
+	struct masstree_leaf *next;
+
+	if (unlikely(masstree_v_is_deleted(lf->node.version)))
+		return NULL;
+	if (unlikely(lf->prev && k->ikey < masstree_leaf_lowkey(lf)))
+		return NULL;
+	/* Only after a split: the next leaf is a cache miss we need not pay. */
+	if (masstree_v_split_since(v, lf->node.version)) {
+		next = lf->next;
+		if (next && k->ikey >= masstree_leaf_lowkey(next))
+			return next;
+	}
+	return lf;
+}
+
 /* Which child of @in covers @ikey: child i holds keys below ikey[i]. */
 static inline unsigned int masstree_internode_child(const struct masstree_internode *in,
 						    u64 ikey)
@@ -100,6 +130,18 @@ static inline unsigned int masstree_internode_child(const struct masstree_intern
 			lo = mid + 1;
 	}
 	return lo;
+}
+
+/* Where @child hangs in @in, both locked by the caller. */
+static inline unsigned int masstree_child_index(const struct masstree_internode *in,
+						const struct masstree_node *child)
+{
+	unsigned int i;
+
+	for (i = 0; i < in->nkeys; i++)
+		if (in->child[i] == child)
+			break;
+	return i;
 }
 
 /**

@@ -73,6 +73,11 @@ int masstree_put_index(struct masstree *mt, const void *key, size_t len,
 int masstree_get_index(struct masstree *mt, const void *key, size_t len,
 		       u64 *value);
 
+int masstree_remove(struct masstree *mt, const void *key, size_t len,
+		    struct kref **old);
+int masstree_remove_index(struct masstree *mt, const void *key, size_t len,
+			  u64 *old);
+
 /**
  * masstree_count() - number of keys in the tree
  * @mt: the tree

@@ -31,6 +31,11 @@ static inline void percpu_counter_inc(struct percpu_counter *fbc)
 	percpu_counter_add(fbc, 1);
 }
 
+static inline void percpu_counter_dec(struct percpu_counter *fbc)
+{
+	percpu_counter_add(fbc, -1);
+}
+
 static inline s64 percpu_counter_sum_positive(struct percpu_counter *fbc)
 {
 	s64 v = __atomic_load_n(&fbc->count, __ATOMIC_RELAXED);

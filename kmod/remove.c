@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Remove, and the reclamation of what removes leave empty.
+ *
+ * Removing an entry only rewrites its leaf's permuter (one store); readers
+ * holding the old permuter still read the old slot, whose value stays
+ * valid until a grace period has passed (values are freed through RCU, and
+ * an insert that reuses the slot first bumps the leaf's version). What a
+ * remove leaves empty is reclaimed at once, by the remover, in one of
+ * three ways:
+ *
+ * 1. An empty leaf that is not its layer's leftmost is deleted.
+ *    Locks, in the global order every writer follows (upper layers before
+ *    lower ones; within a layer, leaves left to right, then internodes
+ *    bottom-up): its left neighbour, the leaf, then as many ancestors as
+ *    change. A leaf's @next and its right neighbour's @prev are written
+ *    only under the leaf's lock, so holding the left neighbour and the leaf
+ *    freezes both links around it. Then:
+ *     - the parent drops the leaf: if it is child i > 0, the separator
+ *       below it goes and its keys now route to child i - 1, its left
+ *       neighbour; if it is child 0, the parent's low bound rises to its
+ *       first separator, which is written into the ancestor that held the
+ *       old bound (masstree-beta's "redirect"), and the parent shifts down.
+ *       An internode left with no child at all is dropped from its own
+ *       parent the same way, and deleted with the leaf;
+ *     - the B-link list skips the leaf;
+ *     - the leaf, and any dropped internode, is marked deleted, unlocked
+ *       and retired (freed after a grace period, reclaim.c).
+ *    Every changed internode is dirty while it changes, so a reader inside
+ *    it retries it; a reader that reaches a deleted leaf starts again from
+ *    the top of the tree. The one stale route left is a descent that read
+ *    an ancestor before a redirect and its parent after: it lands right of
+ *    the leaf that now owns the key. For a reader that key was absent when
+ *    the leaf emptied, so any answer it gets is one the key had during the
+ *    lookup. A writer must not insert there: masstree_leaf_for() sends it
+ *    back to the top when its key sorts below the leaf's low key.
+ *    This is the interleaving of masstree-beta's #40 (an insert made
+ *    unreachable by a delete and redirect): here the redirect and the
+ *    parent change happen under the locks of both, and writers check the
+ *    low key of the leaf they lock, so the insert lands in the leaf that
+ *    readers will search.
+ *
+ * 2. An internode with a single child stays: collapsing it would move a
+ *    subtree up while writers climb through it. It holds one child and
+ *    goes when that child goes, or when its layer empties. So memory stays
+ *    proportional to the live leaves.
+ *
+ * 3. A layer whose every key is gone (its leftmost leaf empty and alone,
+ *    under a chain of single-child internodes) collapses. Layer 0 shrinks
+ *    back to its leftmost leaf as the root. A deeper layer is unlinked
+ *    from the leaf of the layer above and retired whole; that leaf may
+ *    empty in turn. Because upper layers are locked first, the remover lets
+ *    go of everything and starts again from the top for this (a writer
+ *    that meanwhile reaches the doomed layer either makes it non-empty
+ *    first, and the collapse is called off, or finds it deleted and
+ *    restarts from the top too). So removing every key returns the tree
+ *    to one empty root leaf: the initial footprint, leftmost leaves
+ *    included (masstree-beta leaks those: its #43).
+ *
+ * Nothing here allocates, so a remove cannot fail for want of memory, and
+ * nothing runs from RCU callbacks: retired nodes are freed from a
+ * workqueue (reclaim.c).
+ */
+#include <linux/export.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
+#include "reclaim.h"
+#include "tree.h"
+
+/* Nodes one remove retires, linked through their free links. */
+struct masstree_retired {
+	struct masstree_node *first;
+	struct masstree_node *last;
+};
+
+/* Mark @n deleted (it is locked) and queue it; its bytes leave the count. */
+static void masstree_retire_node(struct masstree_write *ws,
+				 struct masstree_retired *rt,
+				 struct masstree_node *n)
+{
+	long bytes = MASSTREE_INTERNODE_BYTES;
+
+	if (masstree_node_is_leaf(n)) {
+		struct masstree_leaf *lf = masstree_to_leaf(n);
+
+		bytes = masstree_leaf_bytes(lf);
+		if (lf->ksuf && !masstree_ksuf_is_inline(lf, lf->ksuf))
+			bytes += masstree_ksuf_bytes(lf->ksuf->size);
+	}
+	masstree_count_bytes(ws->mt, -bytes);
+	masstree_v_mark_deleted(&n->version);
+	masstree_node_set_free_next(n, rt->first);
+	rt->first = n;
+	if (!rt->last)
+		rt->last = n;
+}
+
+static void masstree_retired_flush(struct masstree_write *ws,
+				   struct masstree_retired *rt)
+{
+	if (rt->first)
+		masstree_retire(ws->mt, rt->first, rt->last);
+}
+
+/*
+ * @lf, locked, has no entries left: give back its external suffix bag
+ * now (a reader still holding the old permuter finds no bag and no match,
+ * an answer the key had: it is gone).
+ */
+static void masstree_leaf_drop_ksuf(struct masstree_write *ws,
+				    struct masstree_leaf *lf)
+{
+	struct masstree_ksuf *ks = lf->ksuf;
+
+	if (!ks || masstree_ksuf_is_inline(lf, ks))
+		return;
+	WRITE_ONCE(lf->ksuf, NULL);
+	masstree_count_bytes(ws->mt, -(long)masstree_ksuf_bytes(ks->size));
+	masstree_ksuf_free_rcu(lf, ks);
+}
+
+/* Drop child @i > 0 and the separator below it: its keys go left. */
+static void masstree_internode_drop(struct masstree_internode *in,
+				    unsigned int i)
+{
+	unsigned int j;
+
+	masstree_v_mark_insert(&in->node.version);
+	for (j = i; j < in->nkeys; j++) {
+		WRITE_ONCE(in->ikey[j - 1], in->ikey[j]);
+		WRITE_ONCE(in->child[j], in->child[j + 1]);
+	}
+	WRITE_ONCE(in->nkeys, in->nkeys - 1);
+}
+
+/* Drop child 0: the first separator becomes the low bound. */
+static void masstree_internode_drop_first(struct masstree_internode *in)
+{
+	unsigned int j;
+
+	masstree_v_mark_insert(&in->node.version);
+	for (j = 0; j < in->nkeys; j++)
+		WRITE_ONCE(in->child[j], in->child[j + 1]);
+	for (j = 1; j < in->nkeys; j++)
+		WRITE_ONCE(in->ikey[j - 1], in->ikey[j]);
+	WRITE_ONCE(in->nkeys, in->nkeys - 1);
+}
+
+/*
+ * Take @n (locked, leaving the tree) out of its ancestors, locking them
+ * bottom-up as far as they change; they are pushed on @chain for the
+ * caller to unlock. Internodes left childless go with it.
+ */
+static void masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
+			    struct masstree_internode **chain,
+			    unsigned int *height, struct masstree_retired *rt)
+{
+	struct masstree_internode *pa, *c, *a;
+	unsigned int i;
+
+	for (;;) {
+		pa = masstree_lock_parent(ws, n);
+		/* Only the leftmost path reaches the root alone: never here. */
+		if (WARN_ON_ONCE(!pa))
+			return;
+		chain[(*height)++] = pa;
+		if (pa->nkeys)
+			break;
+		masstree_retire_node(ws, rt, &pa->node);
+		n = &pa->node;
+	}
+	i = masstree_child_index(pa, n);
+	if (i) {
+		masstree_internode_drop(pa, i);
+		return;
+	}
+	/* Child 0: raise @pa's low bound where it is kept, above. */
+	for (c = pa;; c = a) {
+		a = masstree_lock_parent(ws, &c->node);
+		if (WARN_ON_ONCE(!a))
+			return;
+		chain[(*height)++] = a;
+		i = masstree_child_index(a, &c->node);
+		if (i) {
+			masstree_v_mark_insert(&a->node.version);
+			WRITE_ONCE(a->ikey[i - 1], pa->ikey[0]);
+			break;
+		}
+	}
+	masstree_internode_drop_first(pa);
+}
+
+/*
+ * Delete @lf, which a remove just emptied and unlocked, unless it filled
+ * again meanwhile. It is not its layer's leftmost leaf.
+ *
+ * Return: true if the leaf to its left is now alone and empty in its
+ * layer, so the layer may collapse.
+ */
+static bool masstree_delete_leaf(struct masstree_write *ws,
+				 struct masstree_leaf *lf)
+{
+	struct masstree_internode *chain[2 * MASSTREE_MAX_HEIGHT];
+	struct masstree_retired rt = {};
+	struct masstree_leaf *p, *next;
+	unsigned int height = 0;
+	bool lonely;
+
+	/* The left neighbour first: it owns the links around @lf. */
+	for (;;) {
+		p = READ_ONCE(lf->prev);
+		if (!p)
+			return false;
+		masstree_lock_raw(ws, &p->node);
+		if (!masstree_v_is_deleted(p->node.version) &&
+		    READ_ONCE(p->next) == lf)
+			break;
+		masstree_unlock_raw(ws, &p->node);
+		if (masstree_v_is_deleted(READ_ONCE(lf->node.version)))
+			return false;
+		cpu_relax();
+	}
+	masstree_lock_raw(ws, &lf->node);
+	if (masstree_v_is_deleted(lf->node.version) ||
+	    masstree_perm_size(lf->permutation)) {
+		masstree_unlock_raw(ws, &lf->node);
+		masstree_unlock_raw(ws, &p->node);
+		return false;
+	}
+
+	masstree_unhook(ws, &lf->node, chain, &height, &rt);
+	next = lf->next;
+	WRITE_ONCE(p->next, next);
+	if (next)
+		WRITE_ONCE(next->prev, p);
+	masstree_retire_node(ws, &rt, &lf->node);
+	lonely = !p->prev && !next && !masstree_perm_size(p->permutation);
+
+	masstree_unlock_raw(ws, &lf->node);
+	masstree_unlock_raw(ws, &p->node);
+	while (height)
+		masstree_unlock_raw(ws, &chain[--height]->node);
+	masstree_retired_flush(ws, &rt);
+	return lonely;
+}
+
+/*
+ * @lf, locked, just lost its last entry: unlock it and reclaim it.
+ *
+ * Return: true if its layer may now be empty.
+ */
+static bool masstree_leaf_emptied(struct masstree_write *ws,
+				  struct masstree_leaf *lf)
+	__releases(lf)
+{
+	bool leftmost = !lf->prev, alone = !lf->next;
+
+	masstree_unlock(ws, &lf->node);
+	if (leftmost)
+		return alone;
+	return masstree_delete_leaf(ws, lf);
+}
+
+/* Lock the chain of single-child internodes above @lf up to its root. */
+static bool masstree_lock_trivial_chain(struct masstree_write *ws,
+					struct masstree_leaf *lf,
+					struct masstree_internode **chain,
+					unsigned int *height)
+{
+	struct masstree_node *n = &lf->node;
+
+	for (;;) {
+		struct masstree_internode *pa = masstree_lock_parent(ws, n);
+
+		if (!pa)
+			return true;
+		chain[(*height)++] = pa;
+		if (pa->nkeys || *height == MASSTREE_MAX_HEIGHT)
+			return false;
+		n = &pa->node;
+	}
+}
+
+/* Is @lf, locked, its layer's only leaf, and empty? */
+static bool masstree_leaf_is_lonely(const struct masstree_leaf *lf)
+{
+	return !masstree_v_is_deleted(lf->node.version) && !lf->prev &&
+	       !lf->next && !masstree_perm_size(lf->permutation);
+}
+
+/* Layer 0 is empty: make its leftmost leaf the root again. */
+static void masstree_collapse_top(struct masstree_write *ws)
+{
+	struct masstree_internode *chain[MASSTREE_MAX_HEIGHT];
+	struct masstree_retired rt = {};
+	struct masstree_key kmin;
+	struct masstree_leaf *lf;
+	unsigned int height = 0;
+	u64 v;
+
+	masstree_key_init(&kmin, "", 0);
+	lf = masstree_reach_leaf(READ_ONCE(ws->mt->root), &kmin, &v);
+	masstree_lock_raw(ws, &lf->node);
+	if (!masstree_leaf_is_lonely(lf) || !lf->node.parent)
+		goto unlock;
+	if (!masstree_lock_trivial_chain(ws, lf, chain, &height))
+		goto unlock;
+	masstree_v_mark_root(&lf->node.version);
+	WRITE_ONCE(lf->node.parent, NULL);
+	/* Readers that start from the old root still descend to @lf. */
+	smp_store_release(&ws->mt->root, &lf->node);
+	while (height) {
+		masstree_retire_node(ws, &rt, &chain[--height]->node);
+		masstree_unlock_raw(ws, &chain[height]->node);
+	}
+unlock:
+	while (height)
+		masstree_unlock_raw(ws, &chain[--height]->node);
+	masstree_unlock_raw(ws, &lf->node);
+	masstree_retired_flush(ws, &rt);
+}
+
+/*
+ * The layer at depth @depth of @k's path may be empty: starting from the
+ * top, lock the leaf that links it, then the layer, and unlink and retire
+ * the layer if it is.
+ *
+ * Return: true if the linking leaf's own layer may now be empty.
+ */
+static bool masstree_collapse_layer(struct masstree_write *ws,
+				    struct masstree_key *k, unsigned int depth)
+{
+	struct masstree_internode *chain[MASSTREE_MAX_HEIGHT];
+	struct masstree_retired rt = {};
+	struct masstree_node *root, *n;
+	struct masstree_leaf *lf, *lm, *next;
+	unsigned int pos, slot, height = 0;
+	bool match, emptied = false;
+	u64 v, perm;
+
+top:
+	root = READ_ONCE(ws->mt->root);
+	masstree_key_reset(k);
+layer:
+	lf = masstree_reach_leaf(root, k, &v);
+relock:
+	masstree_lock_raw(ws, &lf->node);
+	next = masstree_leaf_for(lf, k, v);
+	if (next != lf) {
+		masstree_unlock_raw(ws, &lf->node);
+		if (!next)
+			goto top;
+		lf = next;
+		v = 0;
+		goto relock;
+	}
+	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
+				   MASSTREE_KLEN_SUFFIX, &match);
+	slot = masstree_perm_slot(lf->permutation, pos);
+	if (!match || lf->klen[slot] != MASSTREE_KLEN_LAYER) {
+		masstree_unlock_raw(ws, &lf->node);
+		return false;	/* someone else collapsed it */
+	}
+	root = masstree_layer_root(lf->lv[slot].layer);
+	if (root != lf->lv[slot].layer)
+		WRITE_ONCE(lf->lv[slot].layer, root);
+	if (k->off / MASSTREE_SLICE_LEN + 1 < depth) {
+		masstree_unlock_raw(ws, &lf->node);
+		masstree_key_shift(k);
+		goto layer;
+	}
+
+	/* @lf links the layer: lock its leftmost leaf, then what is above. */
+	for (n = root; !masstree_node_is_leaf(n);)
+		n = READ_ONCE(masstree_to_internode(n)->child[0]);
+	lm = masstree_to_leaf(n);
+	masstree_lock_raw(ws, &lm->node);
+	if (!masstree_leaf_is_lonely(lm) ||
+	    !masstree_lock_trivial_chain(ws, lm, chain, &height) ||
+	    masstree_layer_root(&lm->node) != root)
+		goto unlock;
+
+	perm = masstree_perm_remove(lf->permutation, pos);
+	lf->modstate |= MASSTREE_LEAF_REMOVING;
+	masstree_leaf_publish(lf, perm);
+	masstree_retire_node(ws, &rt, &lm->node);
+	while (height) {
+		masstree_retire_node(ws, &rt, &chain[--height]->node);
+		masstree_unlock_raw(ws, &chain[height]->node);
+	}
+	masstree_unlock_raw(ws, &lm->node);
+	masstree_retired_flush(ws, &rt);
+	if (masstree_perm_size(perm))
+		goto unlock_linker;
+	/* The linking leaf emptied too. */
+	masstree_leaf_drop_ksuf(ws, lf);
+	if (!lf->prev) {
+		emptied = !lf->next;
+		goto unlock_linker;
+	}
+	masstree_unlock_raw(ws, &lf->node);
+	return masstree_delete_leaf(ws, lf);
+
+unlock:
+	while (height)
+		masstree_unlock_raw(ws, &chain[--height]->node);
+	masstree_unlock_raw(ws, &lm->node);
+unlock_linker:
+	masstree_unlock_raw(ws, &lf->node);
+	return emptied;
+}
+
+/**
+ * masstree_remove_leaf() - one attempt at removing @k
+ * @ws: the write state
+ * @k: the key, at layer 0; shifted as the remove descends layers
+ * @old: set to the removed value
+ * @empty_depth: set to the depth of a layer the remove may have emptied
+ *
+ * Context: rcu_read_lock() held; no node lock held.
+ * Return: 0 or -ENOENT.
+ */
+static int masstree_remove_leaf(struct masstree_write *ws,
+				struct masstree_key *k,
+				union masstree_leafvalue *old, int *empty_depth)
+{
+	struct masstree_node *root;
+	struct masstree_leaf *lf, *next;
+	unsigned int pos, slot;
+	bool match;
+	u8 klen;
+	u64 v, perm;
+
+top:
+	root = READ_ONCE(ws->mt->root);
+	masstree_key_reset(k);
+layer:
+	lf = masstree_reach_leaf(root, k, &v);
+relock:
+	masstree_lock(ws, &lf->node);
+	next = masstree_leaf_for(lf, k, v);
+	if (unlikely(next != lf)) {
+		masstree_unlock(ws, &lf->node);
+		if (!next)
+			goto top;
+		lf = next;
+		v = 0;
+		goto relock;
+	}
+	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
+				   masstree_key_klen(k), &match);
+	if (!match)
+		goto absent;
+	slot = masstree_perm_slot(lf->permutation, pos);
+	klen = lf->klen[slot];
+	if (klen == MASSTREE_KLEN_LAYER) {
+		root = masstree_layer_root(lf->lv[slot].layer);
+		if (root != lf->lv[slot].layer)
+			WRITE_ONCE(lf->lv[slot].layer, root);
+		masstree_unlock(ws, &lf->node);
+		masstree_key_shift(k);
+		goto layer;
+	}
+	if (klen == MASSTREE_KLEN_SUFFIX &&
+	    !masstree_ksuf_equal(lf, slot, masstree_key_suffix(k),
+				 masstree_key_suffix_len(k)))
+		goto absent;
+
+	*old = lf->lv[slot];
+	perm = masstree_perm_remove(lf->permutation, pos);
+	lf->modstate |= MASSTREE_LEAF_REMOVING;
+	masstree_leaf_publish(lf, perm);
+	percpu_counter_dec(&ws->mt->nr_entries);
+	if (masstree_perm_size(perm)) {
+		masstree_unlock(ws, &lf->node);
+		return 0;
+	}
+	masstree_leaf_drop_ksuf(ws, lf);
+	if (masstree_leaf_emptied(ws, lf))
+		*empty_depth = k->off / MASSTREE_SLICE_LEN;
+	return 0;
+
+absent:
+	masstree_unlock(ws, &lf->node);
+	return -ENOENT;
+}
+
+static int masstree_remove_entry(struct masstree *mt, const void *key,
+				 size_t len, union masstree_leafvalue *old)
+{
+	struct masstree_write ws = { .mt = mt };
+	struct masstree_key k;
+	int depth = -1, err;
+
+	if (len > MASSTREE_MAX_KEY_LEN)
+		return -E2BIG;
+	masstree_key_init(&k, key, len);
+	rcu_read_lock();
+	err = masstree_remove_leaf(&ws, &k, old, &depth);
+	/* Collapse emptied layers bottom-up; each may empty the one above. */
+	while (depth > 0 && masstree_collapse_layer(&ws, &k, depth))
+		depth--;
+	if (!depth)
+		masstree_collapse_top(&ws);
+	rcu_read_unlock();
+	return err;
+}
+
+/**
+ * masstree_remove() - remove a key from an object-mode tree
+ * @mt: the tree
+ * @key: the key, any bytes
+ * @len: its length
+ * @old: if not NULL, set to the removed value's reference, which passes to
+ *       the caller (put it with kref_put() and the tree's release
+ *       function); if NULL, the tree drops it
+ *
+ * Lock-free readers that found the key before it went may still return
+ * the old value: its release function frees it through RCU. Leaves, and
+ * layers, that the remove empties are freed after a grace period.
+ *
+ * Context: as masstree_put(); never allocates, never sleeps.
+ * Return: 0; -ENOENT (key absent); -E2BIG (key longer than
+ * %MASSTREE_MAX_KEY_LEN); -EINVAL (an index-mode tree).
+ */
+int masstree_remove(struct masstree *mt, const void *key, size_t len,
+		    struct kref **old)
+{
+	union masstree_leafvalue lv;
+	int err;
+
+	if (masstree_is_index(mt))
+		return -EINVAL;
+	err = masstree_remove_entry(mt, key, len, &lv);
+	if (err)
+		return err;
+	if (old)
+		*old = lv.obj;
+	else
+		kref_put(lv.obj, mt->release);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(masstree_remove);
+
+/**
+ * masstree_remove_index() - remove a key from an index-mode tree
+ * @mt: the tree, made with %MASSTREE_FLAGS_INDEX
+ * @key: the key, any bytes
+ * @len: its length
+ * @old: if not NULL, set to the removed value
+ *
+ * Context: as masstree_remove().
+ * Return: as masstree_remove(); -EINVAL for an object-mode tree.
+ */
+int masstree_remove_index(struct masstree *mt, const void *key, size_t len,
+			  u64 *old)
+{
+	union masstree_leafvalue lv;
+	int err;
+
+	if (!masstree_is_index(mt))
+		return -EINVAL;
+	err = masstree_remove_entry(mt, key, len, &lv);
+	if (!err && old)
+		*old = lv.index;
+	return err;
+}
+EXPORT_SYMBOL_GPL(masstree_remove_index);

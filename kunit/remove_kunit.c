@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * masstree_remove: remove through the public API, the reclamation of the
+ * leaves, internodes and layers removes empty (down to the initial
+ * footprint), and removes racing inserts, lookups and each other.
+ */
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include "tree_test.h"
+#include "tree.h"
+
+static bool masstree_root_is_leaf(struct masstree *mt)
+{
+	return masstree_node_is_leaf(mt->root);
+}
+
+static struct masstree *rm_tree_new(struct kunit *test, unsigned int flags)
+{
+	struct masstree *mt = kunit_kzalloc(test, sizeof(*mt), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, mt);
+	KUNIT_ASSERT_EQ(test, masstree_init(mt, flags,
+					    flags & MASSTREE_FLAGS_INDEX ?
+					    NULL : test_value_release,
+					    GFP_KERNEL), 0);
+	return mt;
+}
+
+static void rm_tree_free(struct kunit *test, struct masstree *mt)
+{
+	masstree_destroy(mt);
+	masstree_reclaim_flush();
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_values_live), 0L);
+}
+
+static int rm_put(struct masstree *mt, u64 id, u64 value)
+{
+	u8 key[TREE_TEST_KEY_MAX];
+
+	return masstree_put_index(mt, key, tree_test_key(id, key), value,
+				  MASSTREE_ANY, GFP_KERNEL);
+}
+
+static int rm_get(struct masstree *mt, u64 id, u64 *value)
+{
+	u8 key[TREE_TEST_KEY_MAX];
+
+	return masstree_get_index(mt, key, tree_test_key(id, key), value);
+}
+
+static int rm_remove(struct masstree *mt, u64 id, u64 *value)
+{
+	u8 key[TREE_TEST_KEY_MAX];
+
+	return masstree_remove_index(mt, key, tree_test_key(id, key), value);
+}
+
+/* An empty tree is one root leaf again: bytes as new, nothing else. */
+#define KUNIT_EXPECT_TREE_AS_NEW(test, mt) do {				\
+	KUNIT_EXPECT_TREE_VALID(test, mt);				\
+	KUNIT_EXPECT_EQ(test, masstree_count(mt), 0UL);			\
+	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), masstree_new_bytes());\
+	KUNIT_EXPECT_TRUE(test, masstree_root_is_leaf(mt));		\
+} while (0)
+
+static unsigned long masstree_new_bytes(void)
+{
+	struct masstree mt;
+	unsigned long bytes;
+
+	if (masstree_init(&mt, MASSTREE_FLAGS_INDEX, NULL, GFP_KERNEL))
+		return 0;
+	bytes = masstree_bytes(&mt);
+	masstree_destroy(&mt);
+	return bytes;
+}
+
+static void remove_returns_the_value_once(struct kunit *test)
+{
+	struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *obj = rm_tree_new(test, 0);
+	struct test_value *tv = test_value_new(5);
+	u8 big[MASSTREE_MAX_KEY_LEN + 1] = {};
+	struct kref *ref;
+	u64 value;
+
+	KUNIT_ASSERT_NOT_NULL(test, tv);
+	KUNIT_EXPECT_EQ(test, rm_put(mt, 7, 70), 0);
+	KUNIT_EXPECT_EQ(test, rm_remove(mt, 7, &value), 0);
+	KUNIT_EXPECT_EQ(test, value, 70ULL);
+	KUNIT_EXPECT_EQ(test, rm_get(mt, 7, &value), -ENOENT);
+	KUNIT_EXPECT_EQ(test, rm_remove(mt, 7, &value), -ENOENT);
+	KUNIT_EXPECT_EQ(test, rm_remove(mt, 8, NULL), -ENOENT);
+	KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, big, sizeof(big), NULL),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, masstree_remove(mt, "a", 1, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, masstree_remove_index(obj, "a", 1, NULL), -EINVAL);
+	KUNIT_EXPECT_TREE_AS_NEW(test, mt);
+
+	/* Object mode: the tree's reference passes to the caller, or goes. */
+	KUNIT_EXPECT_EQ(test, masstree_put(obj, "a", 1, &tv->ref, MASSTREE_ANY,
+					   GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, masstree_put(obj, "b", 1, &tv->ref, MASSTREE_ANY,
+					   GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, kref_read(&tv->ref), 3U);
+	KUNIT_EXPECT_EQ(test, masstree_remove(obj, "a", 1, &ref), 0);
+	KUNIT_EXPECT_PTR_EQ(test, ref, &tv->ref);
+	KUNIT_EXPECT_EQ(test, kref_read(&tv->ref), 3U);
+	kref_put(ref, test_value_release);
+	KUNIT_EXPECT_EQ(test, masstree_remove(obj, "b", 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, kref_read(&tv->ref), 1U);
+	KUNIT_EXPECT_NULL(test, masstree_get(obj, "a", 1));
+	KUNIT_EXPECT_TREE_AS_NEW(test, obj);
+	test_value_put(tv);
+	rm_tree_free(test, mt);
+	rm_tree_free(test, obj);
+}
+
+static u64 rm_ascending(u64 i, u64 n)
+{
+	return i;
+}
+
+static u64 rm_descending(u64 i, u64 n)
+{
+	return n - 1 - i;
+}
+
+/* A fixed permutation of 0..n-1 for n a power of two: odd multiplier. */
+static u64 rm_shuffled(u64 i, u64 n)
+{
+	return (i * 0x9e3779b97f4a7c15ULL + 12345) & (n - 1);
+}
+
+/*
+ * Fill with keys of every layer shape, then remove them all in @order,
+ * checking the tree and the keys still in it along the way; twice, so the
+ * tree emptied back to its initial footprint works as new.
+ */
+static void remove_all_in_order(struct kunit *test, u64 (*order)(u64 i, u64 n))
+{
+	struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	u64 n = MASSTREE_TEST_IN_KERNEL ? 16384 : 131072, i, j, value;
+	u8 *removed = kunit_kzalloc(test, n, GFP_KERNEL);
+	unsigned long bad = 0;
+	int round;
+
+	KUNIT_ASSERT_NOT_NULL(test, removed);
+	for (round = 0; round < 2; round++) {
+		memset(removed, 0, n);
+		for (i = 0; i < n; i++)
+			bad += rm_put(mt, i, i + 1) != 0;
+		KUNIT_EXPECT_EQ(test, masstree_count(mt), (unsigned long)n);
+		for (i = 0; i < n; i++) {
+			u64 id = order(i, n);
+
+			if (removed[id] || rm_remove(mt, id, &value) || value != id + 1)
+				bad++;
+			removed[id] = 1;
+			if ((i + 1) % (n / 8))
+				continue;
+			KUNIT_EXPECT_TREE_VALID(test, mt);
+			KUNIT_EXPECT_EQ(test, masstree_count(mt), (unsigned long)(n - i - 1));
+			/* What is left is all there; what went is gone. */
+			for (j = 0; j < n; j += 7)
+				bad += rm_get(mt, j, &value) != (removed[j] ? -ENOENT : 0);
+		}
+		KUNIT_EXPECT_EQ(test, bad, 0UL);
+		KUNIT_EXPECT_TREE_AS_NEW(test, mt);
+	}
+	rm_tree_free(test, mt);
+}
+
+static void remove_ascending_to_empty(struct kunit *test)
+{
+	remove_all_in_order(test, rm_ascending);
+}
+
+static void remove_descending_to_empty(struct kunit *test)
+{
+	remove_all_in_order(test, rm_descending);
+}
+
+static void remove_random_to_empty(struct kunit *test)
+{
+	remove_all_in_order(test, rm_shuffled);
+}
+
+/* Every prefix of a long key, removed shortest first then longest first. */
+static void remove_layers_back_to_one_leaf(struct kunit *test)
+{
+	struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	static u8 key[300];
+	unsigned int len, round;
+	unsigned long bad = 0;
+
+	for (len = 0; len < sizeof(key); len++)
+		key[len] = len % 3 ? 'x' : 0;
+	for (round = 0; round < 2; round++) {
+		for (len = 0; len < sizeof(key); len++)
+			bad += masstree_put_index(mt, key, len, len, MASSTREE_ANY,
+						  GFP_KERNEL) != 0;
+		KUNIT_EXPECT_TREE_VALID(test, mt);
+		for (len = 0; len < sizeof(key); len++) {
+			unsigned int l = round ? sizeof(key) - 1 - len : len;
+			u64 value;
+
+			if (masstree_remove_index(mt, key, l, &value) || value != l)
+				bad++;
+		}
+		KUNIT_EXPECT_EQ(test, bad, 0UL);
+		KUNIT_EXPECT_TREE_AS_NEW(test, mt);
+	}
+	rm_tree_free(test, mt);
+}
+
+/* Random get / put / remove against a plain array, then empty it. */
+static void differential_with_removes(struct kunit *test)
+{
+	unsigned int universe = 8192, seed, seeds = MASSTREE_TEST_IN_KERNEL ? 1 : 3;
+	unsigned long n = MASSTREE_TEST_N(100000, 1000000), i, bad = 0;
+	u64 *ref = kunit_kcalloc(test, universe, sizeof(*ref), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ref);
+	for (seed = 0; seed < seeds; seed++) {
+		struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+		/* Skewed toward removes half the time: trees grow and shrink. */
+		unsigned int phase_bias = 0;
+
+		memset(ref, 0, universe * sizeof(*ref));
+		for (i = 0; i < n; i++) {
+			u32 r = get_random_u32();
+			u64 id = (r >> 8) % universe, value, v = i + 1;
+			int err;
+
+			if (!(i % 50000))
+				phase_bias = get_random_u32() % 3;
+			switch (r & 7) {
+			case 0:
+			case 1:
+				err = rm_get(mt, id, &value);
+				bad += err != (ref[id] ? 0 : -ENOENT) ||
+				       (!err && value != ref[id]);
+				break;
+			case 2:
+			case 3:
+			case 4:
+				if (phase_bias == 2)
+					goto remove;
+				err = rm_put(mt, id, v);
+				bad += err != 0;
+				ref[id] = v;
+				break;
+			default:
+remove:
+				err = rm_remove(mt, id, &value);
+				bad += err != (ref[id] ? 0 : -ENOENT) ||
+				       (!err && value != ref[id]);
+				ref[id] = 0;
+				break;
+			}
+		}
+		KUNIT_EXPECT_EQ(test, bad, 0UL);
+		KUNIT_EXPECT_TREE_VALID(test, mt);
+		for (i = 0; i < universe; i++) {
+			u64 value;
+			int err = rm_remove(mt, i, &value);
+
+			bad += err != (ref[i] ? 0 : -ENOENT) ||
+			       (!err && value != ref[i]);
+		}
+		KUNIT_EXPECT_EQ(test, bad, 0UL);
+		KUNIT_EXPECT_TREE_AS_NEW(test, mt);
+		rm_tree_free(test, mt);
+	}
+}
+
+/*
+ * Concurrency. Stable keys (id % 8 == 0) are put first and never change;
+ * each writer owns one other residue class and either chases itself
+ * (masstree-beta's wd1: insert ahead, remove behind) or churns a small
+ * dense range (splitremove1: the same leaves and layers split, empty and
+ * go again). Readers check every stable key is always found.
+ */
+#define RM_WRITERS	4
+#define RM_READERS	2
+
+struct rm_stress {
+	struct masstree *mt;
+	unsigned long deadline;
+	u64 stable;
+	bool churn;
+	u64 ahead[RM_WRITERS];
+	atomic_long_t errors;
+	atomic_long_t ops;
+};
+
+struct rm_thread {
+	struct rm_stress *s;
+	unsigned int w;
+};
+
+static u64 rm_writer_id(unsigned int w, u64 j)
+{
+	return j * 8 + w + 1;
+}
+
+static int rm_writer(void *arg)
+{
+	struct rm_thread *t = arg;
+	struct rm_stress *s = t->s;
+	unsigned long ops = 0;
+	u64 ahead = 0, behind = 0, value;
+
+	while (!time_after(jiffies, s->deadline)) {
+		u64 j;
+
+		if (s->churn) {
+			j = get_random_u32() % 512;
+			if (get_random_u32() & 1) {
+				if (rm_put(s->mt, rm_writer_id(t->w, j), j))
+					atomic_long_inc(&s->errors);
+			} else {
+				rm_remove(s->mt, rm_writer_id(t->w, j), NULL);
+			}
+		} else if (ahead - behind < 2000 && (get_random_u32() & 1)) {
+			j = ahead++;
+			if (rm_put(s->mt, rm_writer_id(t->w, j), j))
+				atomic_long_inc(&s->errors);
+		} else if (behind < ahead) {
+			j = behind++;
+			if (rm_remove(s->mt, rm_writer_id(t->w, j), &value) ||
+			    value != j)
+				atomic_long_inc(&s->errors);
+		}
+		if (!(++ops & 63))
+			cond_resched();
+	}
+	atomic_long_add(ops, &s->ops);
+	s->ahead[t->w] = s->churn ? 512 : ahead;
+	while (!kthread_should_stop())
+		msleep(20);
+	return 0;
+}
+
+static int rm_reader(void *arg)
+{
+	struct rm_thread *t = arg;
+	struct rm_stress *s = t->s;
+	unsigned long reads = 0;
+	u64 value;
+
+	while (!kthread_should_stop()) {
+		u64 id = (get_random_u32() % s->stable) * 8;
+
+		if (rm_get(s->mt, id, &value) || value != id + 1)
+			atomic_long_inc(&s->errors);
+		/* Keys of writers come and go: any answer, but no crash. */
+		rm_get(s->mt, rm_writer_id(get_random_u32() % RM_WRITERS,
+					   get_random_u32() % 4096), &value);
+		if (!(++reads & 255))
+			cond_resched();
+	}
+	return 0;
+}
+
+static void run_remove_stress(struct kunit *test, bool churn)
+{
+	struct rm_stress *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct rm_thread th[RM_WRITERS + RM_READERS];
+	struct task_struct *tasks[RM_WRITERS + RM_READERS];
+	unsigned long bad = 0;
+	u64 i, value;
+	int n;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	s->stable = MASSTREE_TEST_N(2000, 20000);
+	s->churn = churn;
+	for (i = 0; i < s->stable; i++)
+		KUNIT_ASSERT_EQ(test, rm_put(s->mt, i * 8, i * 8 + 1), 0);
+	/* Create every thread before any runs: no sleeping under a lock. */
+	for (n = 0; n < RM_WRITERS + RM_READERS; n++) {
+		th[n].s = s;
+		th[n].w = n;
+		tasks[n] = kthread_create(n < RM_WRITERS ? rm_writer : rm_reader,
+					  &th[n], "mt_rm%d", n);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(tasks[n]));
+	}
+	s->deadline = jiffies + msecs_to_jiffies(MASSTREE_STRESS_MS);
+	for (n = 0; n < RM_WRITERS + RM_READERS; n++)
+		wake_up_process(tasks[n]);
+	while (!time_after(jiffies, s->deadline + HZ / 10))
+		msleep(50);
+	for (n = 0; n < RM_WRITERS + RM_READERS; n++)
+		kthread_stop(tasks[n]);
+	kunit_info(test, "%ld writer ops", atomic_long_read(&s->ops));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->errors), 0L);
+	KUNIT_EXPECT_TREE_VALID(test, s->mt);
+
+	/* Empty it: the writers' leftovers, then the stable keys. */
+	for (n = 0; n < RM_WRITERS; n++)
+		for (i = 0; i < s->ahead[n]; i++)
+			rm_remove(s->mt, rm_writer_id(n, i), NULL);
+	for (i = 0; i < s->stable; i++)
+		if (rm_remove(s->mt, i * 8, &value) || value != i * 8 + 1)
+			bad++;
+	KUNIT_EXPECT_EQ(test, bad, 0UL);
+	KUNIT_EXPECT_TREE_AS_NEW(test, s->mt);
+	rm_tree_free(test, s->mt);
+}
+
+static void writers_chase_removers_readers_see_stable_keys(struct kunit *test)
+{
+	run_remove_stress(test, false);
+}
+
+static void leaves_and_layers_split_and_empty_under_readers(struct kunit *test)
+{
+	run_remove_stress(test, true);
+}
+
+static struct kunit_case masstree_remove_cases[] = {
+	KUNIT_CASE(remove_returns_the_value_once),
+	KUNIT_CASE(remove_ascending_to_empty),
+	KUNIT_CASE(remove_descending_to_empty),
+	KUNIT_CASE(remove_random_to_empty),
+	KUNIT_CASE(remove_layers_back_to_one_leaf),
+	KUNIT_CASE(differential_with_removes),
+	KUNIT_CASE(writers_chase_removers_readers_see_stable_keys),
+	KUNIT_CASE(leaves_and_layers_split_and_empty_under_readers),
+	{}
+};
+
+static struct kunit_suite masstree_remove_suite = {
+	.name = "masstree_remove",
+	.test_cases = masstree_remove_cases,
+};
+
+kunit_test_suites(&masstree_remove_suite);
