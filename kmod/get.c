@@ -46,6 +46,7 @@ EXPORT_SYMBOL_IF_KUNIT(masstree_layer_root);
 struct masstree_leaf *masstree_reach_leaf(struct masstree_node *root,
 					  const struct masstree_key *k, u64 *v)
 {
+	struct masstree_leaf *lf;
 	struct masstree_node *n;
 	u64 nv;
 
@@ -83,7 +84,16 @@ retry:
 		nv = cv;
 	}
 	*v = nv;
-	return masstree_to_leaf(n);
+	lf = masstree_to_leaf(n);
+	/*
+	 * An inline bag lies past the node's lines: fetch it alongside. The
+	 * IKSUF bit never changes; writers flip others in the same byte.
+	 */
+	if (data_race(lf->modstate) & MASSTREE_LEAF_IKSUF) {
+		prefetch(lf + 1);
+		prefetch((const char *)(lf + 1) + L1_CACHE_BYTES);
+	}
+	return lf;
 }
 
 /*

@@ -238,7 +238,8 @@ bool masstree_reserve(struct masstree_write *ws, const struct masstree_need *nee
 
 	if (ws->nr_leaves >= need->leaves && ws->nr_ileaves >= need->ileaves &&
 	    ws->nr_internodes >= need->internodes &&
-	    masstree_ksuf_uncovered(ws, need->ksuf, used) < 0)
+	    ((!need->ksuf[0] && !need->ksuf[1]) ||
+	     masstree_ksuf_uncovered(ws, need->ksuf, used) < 0))
 		return true;
 	ws->need = *need;
 	return false;
@@ -306,6 +307,10 @@ struct masstree_ksuf *masstree_take_ksuf(struct masstree_write *ws, u32 size)
 void masstree_write_finish(struct masstree_write *ws)
 {
 	unsigned int j;
+
+	if (!ws->leaves && !ws->ileaves && !ws->internodes && !ws->ksuf[0] &&
+	    !ws->ksuf[1] && !ws->released)
+		return;
 
 	while (ws->leaves) {
 		struct masstree_leaf *lf = ws->leaves;

@@ -3,10 +3,10 @@
  * The shim's out-of-line parts for the benchmark: what the tree core
  * links against, with nothing that would distort timing. Unlike the test
  * harness (tools/testing/harness.c) it does no poisoning, no failure
- * injection and no per-allocation header: kmalloc() is malloc(), a slab
- * cache is aligned_alloc() of its rounded size. Allocations are counted
- * (one relaxed atomic add each). The rest of the shim's runtime is shared
- * with the harness (tools/testing/shim_runtime.c).
+ * injection and no per-allocation header: slab caches and small kmalloc()s
+ * are served as SLUB serves them (below), larger kmalloc()s by malloc().
+ * Allocations are counted (one relaxed atomic add each). The rest of the
+ * shim's runtime is shared with the harness (tools/testing/shim_runtime.c).
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -54,30 +54,6 @@ static void *bench_alloc(size_t size, size_t align, gfp_t gfp)
 	return p;
 }
 
-void *kmalloc(size_t size, gfp_t gfp)
-{
-	return bench_alloc(size, 16, gfp);
-}
-
-void kfree(const void *p)
-{
-	free((void *)p);
-}
-
-size_t ksize(const void *p)
-{
-	return malloc_usable_size((void *)p);
-}
-
-void *krealloc(const void *p, size_t size, gfp_t gfp)
-{
-	void *n = realloc((void *)p, size);
-
-	if (n && !p)
-		__atomic_add_fetch(&allocations, 1, __ATOMIC_RELAXED);
-	return n;
-}
-
 /*
  * Slab caches as the kernel's SLUB serves them: objects carved from 2 MiB
  * chunks (transparent huge pages where the system allows, as the kernel's
@@ -88,7 +64,12 @@ void *krealloc(const void *p, size_t size, gfp_t gfp)
  */
 #define SLAB_CHUNK		(2UL << 20)
 #define SLAB_BATCH		256
-#define SLAB_MAX_CACHES		8
+#define SLAB_MAX_CACHES		32
+/* Address space for every chunk, so kfree() can tell slab objects apart. */
+#define SLAB_REGION		(32UL << 30)
+#define SLAB_NR_CHUNKS		(SLAB_REGION / SLAB_CHUNK)
+/* kmalloc() sizes served by the kmalloc-<size> caches, as SLUB's. */
+#define KMALLOC_MAX_CACHE_SIZE	8192
 
 struct kmem_cache {
 	const char *name;
@@ -110,6 +91,14 @@ struct slab_local {
 static struct kmem_cache *slab_caches[SLAB_MAX_CACHES];
 static unsigned int slab_nr_caches;
 static bool slab_use_malloc;
+static bool slab_ready;
+static char *slab_region;
+static unsigned long slab_region_used;
+static u8 slab_chunk_cache[SLAB_NR_CHUNKS];
+static const unsigned int kmalloc_sizes[] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+};
+static struct kmem_cache *kmalloc_caches[ARRAY_SIZE(kmalloc_sizes)];
 static pthread_key_t slab_key;
 static __thread struct slab_local slab_local[SLAB_MAX_CACHES];
 
@@ -142,35 +131,89 @@ static void slab_thread_exit(void *unused)
 	}
 }
 
+static struct kmem_cache *slab_cache_new(const char *name, unsigned int size,
+					 unsigned int align, unsigned int flags);
+
 static void slab_setup(void)
 {
 	const char *env = getenv("BENCH_SLAB");
+	unsigned int i;
+	char *p;
 
 	slab_use_malloc = env && !strcmp(env, "malloc");
 	pthread_key_create(&slab_key, slab_thread_exit);
+	if (slab_use_malloc)
+		return;
+	p = mmap(NULL, SLAB_REGION + SLAB_CHUNK, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		slab_use_malloc = true;
+		return;
+	}
+	slab_region = (char *)ALIGN((unsigned long)p, SLAB_CHUNK);
+	for (i = 0; i < ARRAY_SIZE(kmalloc_sizes); i++)
+		kmalloc_caches[i] = slab_cache_new("kmalloc", kmalloc_sizes[i],
+						   16, 0);
+}
+
+static void slab_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, slab_setup);
+	__atomic_store_n(&slab_ready, true, __ATOMIC_RELEASE);
+}
+
+/* A new chunk for @c, carved from the region. */
+static char *slab_chunk_new(struct kmem_cache *c)
+{
+	unsigned long off = __atomic_fetch_add(&slab_region_used, SLAB_CHUNK,
+					       __ATOMIC_RELAXED);
+
+	if (off >= SLAB_REGION)
+		return NULL;
+	slab_chunk_cache[off / SLAB_CHUNK] = c->id;
+	madvise(slab_region + off, SLAB_CHUNK, MADV_HUGEPAGE);
+	return slab_region + off;
+}
+
+/* The cache of a slab object, or NULL for memory from malloc(). */
+static struct kmem_cache *slab_cache_of(const void *p)
+{
+	unsigned long off = (const char *)p - slab_region;
+
+	if (!slab_region || (const char *)p < slab_region || off >= SLAB_REGION)
+		return NULL;
+	return slab_caches[slab_chunk_cache[off / SLAB_CHUNK]];
 }
 
 static void *slab_refill(struct kmem_cache *c, struct slab_local *l)
 {
-	void *p;
+	static __thread bool registered;
+	void *p = NULL;
 
-	pthread_setspecific(slab_key, &slab_key);
-	pthread_mutex_lock(&c->lock);
-	p = c->batches;
-	if (p)
-		c->batches = ((void **)p)[1];
-	pthread_mutex_unlock(&c->lock);
+	if (!registered) {
+		pthread_setspecific(slab_key, &slab_key);
+		registered = true;
+	}
+	/* A peek first: while a thread only allocates, no lock per object. */
+	if (__atomic_load_n(&c->batches, __ATOMIC_RELAXED)) {
+		pthread_mutex_lock(&c->lock);
+		p = c->batches;
+		if (p)
+			c->batches = ((void **)p)[1];
+		pthread_mutex_unlock(&c->lock);
+	}
 	if (p) {
 		l->free = *(void **)p;
 		l->nfree = SLAB_BATCH - 1;	/* an estimate is enough */
 		return p;
 	}
 	if (!l->bump || l->bump + c->size > l->end) {
-		char *chunk = aligned_alloc(SLAB_CHUNK, SLAB_CHUNK);
+		char *chunk = slab_chunk_new(c);
 
 		if (!chunk)
 			return NULL;
-		madvise(chunk, SLAB_CHUNK, MADV_HUGEPAGE);
 		l->bump = chunk;
 		l->end = chunk + SLAB_CHUNK;
 	}
@@ -179,14 +222,11 @@ static void *slab_refill(struct kmem_cache *c, struct slab_local *l)
 	return p;
 }
 
-struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
-				     unsigned int align, unsigned int flags,
-				     void (*ctor)(void *))
+static struct kmem_cache *slab_cache_new(const char *name, unsigned int size,
+					 unsigned int align, unsigned int flags)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct kmem_cache *c;
 
-	pthread_once(&once, slab_setup);
 	if (slab_nr_caches == SLAB_MAX_CACHES)
 		return NULL;
 	c = calloc(1, sizeof(*c));
@@ -203,6 +243,14 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 	c->id = slab_nr_caches;
 	slab_caches[slab_nr_caches++] = c;
 	return c;
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+				     unsigned int align, unsigned int flags,
+				     void (*ctor)(void *))
+{
+	slab_init();
+	return slab_cache_new(name, size, align, flags);
 }
 
 /* Chunks are not given back: the benchmark's caches live until it exits. */
@@ -259,6 +307,62 @@ void kmem_cache_free(struct kmem_cache *c, void *p)
 		*q = NULL;
 		l->nfree = SLAB_BATCH;
 	}
+}
+
+/*
+ * kmalloc() as SLUB serves it: small sizes from kmalloc-<size> caches (the
+ * slab caches above), larger ones from malloc().
+ */
+void *kmalloc(size_t size, gfp_t gfp)
+{
+	/* kmalloc_sizes[] index of sizes up to 192, by 8-byte steps: SLUB's */
+	static const u8 small[24] = {
+		0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5,
+		6, 6, 6, 6, 6, 6, 6, 6,
+	};
+	unsigned int i;
+
+	if (unlikely(!__atomic_load_n(&slab_ready, __ATOMIC_ACQUIRE)))
+		slab_init();
+	if (slab_use_malloc || size > KMALLOC_MAX_CACHE_SIZE)
+		return bench_alloc(size, 16, gfp);
+	if (size <= 192)
+		i = small[size ? (size - 1) / 8 : 0];
+	else
+		i = 63 - __builtin_clzl(size - 1);	/* 256: index 7 */
+	return kmem_cache_alloc(kmalloc_caches[i], gfp);
+}
+
+void kfree(const void *p)
+{
+	struct kmem_cache *c = slab_cache_of(p);
+
+	if (c)
+		kmem_cache_free(c, (void *)p);
+	else
+		free((void *)p);
+}
+
+size_t ksize(const void *p)
+{
+	struct kmem_cache *c = slab_cache_of(p);
+
+	return c ? c->size : malloc_usable_size((void *)p);
+}
+
+void *krealloc(const void *p, size_t size, gfp_t gfp)
+{
+	size_t old = p ? ksize(p) : 0;
+	void *n;
+
+	if (p && size <= old)
+		return (void *)p;
+	n = kmalloc(size, gfp);
+	if (n && p) {
+		memcpy(n, p, old);
+		kfree(p);
+	}
+	return n;
 }
 
 /* Deterministic per thread: the benchmark's runs repeat exactly. */
