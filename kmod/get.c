@@ -141,6 +141,7 @@ top:
 	masstree_key_reset(k);
 layer:
 	lf = masstree_reach_leaf(root, k, &v);
+	masstree_hook(MASSTREE_HOOK_LOOKUP_REACHED, k);
 	for (;;) {
 		union masstree_leafvalue lv = { .index = 0 };
 		unsigned int pos, slot;

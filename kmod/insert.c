@@ -234,6 +234,7 @@ top:
 	masstree_key_reset(k);
 layer:
 	lf = masstree_reach_leaf(root, k, &v);
+	masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
 relock:
 	masstree_lock(ws, &lf->node);
 	next = masstree_leaf_for(lf, k, v);

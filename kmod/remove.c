@@ -251,12 +251,14 @@ static bool masstree_delete_leaf(struct masstree_write *ws,
  * Return: true if its layer may now be empty.
  */
 static bool masstree_leaf_emptied(struct masstree_write *ws,
-				  struct masstree_leaf *lf)
+				  struct masstree_leaf *lf,
+				  const struct masstree_key *k)
 	__releases(lf)
 {
 	bool leftmost = !lf->prev, alone = !lf->next;
 
 	masstree_unlock(ws, &lf->node);
+	masstree_hook(MASSTREE_HOOK_LEAF_EMPTIED, k);
 	if (leftmost)
 		return alone;
 	return masstree_delete_leaf(ws, lf);
@@ -437,6 +439,7 @@ top:
 	masstree_key_reset(k);
 layer:
 	lf = masstree_reach_leaf(root, k, &v);
+	masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
 relock:
 	masstree_lock(ws, &lf->node);
 	next = masstree_leaf_for(lf, k, v);
@@ -477,7 +480,7 @@ relock:
 		return 0;
 	}
 	masstree_leaf_drop_ksuf(ws, lf);
-	if (masstree_leaf_emptied(ws, lf))
+	if (masstree_leaf_emptied(ws, lf, k))
 		*empty_depth = k->off / MASSTREE_SLICE_LEN;
 	return 0;
 
@@ -498,6 +501,8 @@ static int masstree_remove_entry(struct masstree *mt, const void *key,
 	masstree_key_init(&k, key, len);
 	rcu_read_lock();
 	err = masstree_remove_leaf(&ws, &k, old, &depth);
+	if (depth >= 0)
+		masstree_hook(MASSTREE_HOOK_LAYER_EMPTIED, &k);
 	/* Collapse emptied layers bottom-up; each may empty the one above. */
 	while (depth > 0 && masstree_collapse_layer(&ws, &k, depth))
 		depth--;

@@ -77,6 +77,17 @@ struct masstree_internode *masstree_lock_parent(struct masstree_write *ws,
 	}
 }
 
+#if IS_ENABLED(CONFIG_KUNIT) || defined(MASSTREE_TEST_HOOKS)
+/* Set by tests only (masstree_hook()); NULL otherwise. */
+masstree_hook_fn masstree_test_hook;
+
+void masstree_set_test_hook(masstree_hook_fn fn)
+{
+	WRITE_ONCE(masstree_test_hook, fn);
+}
+EXPORT_SYMBOL_IF_KUNIT(masstree_set_test_hook);
+#endif
+
 /**
  * masstree_test_lock_leaf() - test hook: hold the lock of @key's leaf
  * @mt: the tree

@@ -285,6 +285,39 @@ struct masstree_leaf *masstree_test_lock_leaf(struct masstree *mt,
 					      const void *key, size_t len);
 void masstree_test_unlock_leaf(struct masstree_leaf *lf);
 
+/*
+ * Test hooks: points where a test may hold a thread to force an
+ * interleaving. No node lock is held at any of them; RCU may be.
+ */
+enum masstree_hook {
+	MASSTREE_HOOK_LOOKUP_REACHED,	/* a lookup found its leaf */
+	MASSTREE_HOOK_WRITE_REACHED,	/* a writer found its leaf, unlocked */
+	MASSTREE_HOOK_LEAF_EMPTIED,	/* a remove emptied a leaf, unlocked */
+	MASSTREE_HOOK_LAYER_EMPTIED,	/* ... and maybe its layer */
+};
+
+typedef void (*masstree_hook_fn)(enum masstree_hook hook,
+				 const struct masstree_key *k);
+
+#if IS_ENABLED(CONFIG_KUNIT) || defined(MASSTREE_TEST_HOOKS)
+extern masstree_hook_fn masstree_test_hook;
+void masstree_set_test_hook(masstree_hook_fn fn);
+
+static inline void masstree_hook(enum masstree_hook hook,
+				 const struct masstree_key *k)
+{
+	masstree_hook_fn fn = READ_ONCE(masstree_test_hook);
+
+	if (unlikely(fn))
+		fn(hook, k);
+}
+#else
+static inline void masstree_hook(enum masstree_hook hook,
+				 const struct masstree_key *k)
+{
+}
+#endif
+
 static inline void masstree_count_bytes(struct masstree *mt, long bytes)
 {
 	percpu_counter_add(&mt->nr_bytes, bytes);

@@ -104,4 +104,88 @@ static inline unsigned long masstree_bytes(struct masstree *mt)
 	return percpu_counter_sum_positive(&mt->nr_bytes);
 }
 
+/* Scan */
+
+/* Scan flags: masstree_scan_args.flags and masstree_cursor_init() */
+#define MASSTREE_SCAN_REVERSE	(1U << 0) /* descending key order */
+#define MASSTREE_SCAN_EXCLUSIVE	(1U << 1) /* skip the start key itself */
+#define MASSTREE_SCAN_FROM_EDGE	(1U << 2) /* no start key: first (last) key on */
+#define MASSTREE_SCAN_END_EXCLUSIVE (1U << 3) /* stop before the end key */
+
+/**
+ * union masstree_value - a value as a scan reports it
+ * @ref: object mode: the value's kref
+ * @index: index mode: the value
+ */
+union masstree_value {
+	struct kref *ref;
+	u64 index;
+};
+
+/**
+ * struct masstree_scan_args - what masstree_scan() visits
+ * @start: the key to start from (any bytes; ignored with
+ *         %MASSTREE_SCAN_FROM_EDGE)
+ * @start_len: its length, at most %MASSTREE_MAX_KEY_LEN
+ * @end: the key to stop at, or NULL to run to the last (first) key. The
+ *       bound is inclusive unless %MASSTREE_SCAN_END_EXCLUSIVE: a forward
+ *       scan stops after keys greater than @end, a reverse one after keys
+ *       less than @end.
+ * @end_len: its length
+ * @max: stop after this many keys; 0 for no limit
+ * @flags: MASSTREE_SCAN_*
+ * @buf: %MASSTREE_MAX_KEY_LEN bytes in which the scan builds each key it
+ *       passes to the callback (not on the stack: keys reach 1 KiB). May
+ *       be @start; must not overlap @end.
+ */
+struct masstree_scan_args {
+	const void *start;
+	size_t start_len;
+	const void *end;
+	size_t end_len;
+	unsigned long max;
+	unsigned int flags;
+	void *buf;
+};
+
+long masstree_scan(struct masstree *mt, const struct masstree_scan_args *args,
+		   int (*fn)(void *ctx, const void *key, size_t len,
+			     union masstree_value val),
+		   void *ctx);
+
+/**
+ * struct masstree_cursor - a scan that can sleep between keys
+ * @mt: the tree
+ * @flags: MASSTREE_SCAN_* as given to masstree_cursor_init()
+ * @state: where the next step starts (private to scan.c)
+ * @len: length of @key
+ * @key: the start key after masstree_cursor_init(), then the last key
+ *       masstree_cursor_next() returned
+ *
+ * About 1 KiB: allocate it, or embed it, rather than put it on the stack.
+ */
+struct masstree_cursor {
+	struct masstree *mt;
+	unsigned int flags;
+	unsigned int state;
+	unsigned int len;
+	u8 key[MASSTREE_MAX_KEY_LEN];
+};
+
+int masstree_cursor_init(struct masstree_cursor *cur, struct masstree *mt,
+			 const void *key, size_t len, unsigned int flags);
+int masstree_cursor_next(struct masstree_cursor *cur, union masstree_value *val);
+
+/**
+ * masstree_cursor_for_each() - iterate over the keys a cursor has left
+ * @cur: a cursor set up by masstree_cursor_init()
+ * @val: a union masstree_value pointer, set to each key's value
+ *
+ * The body sees each key in @cur->key (@cur->len bytes) and, in object
+ * mode, owns a reference on @val->ref that it must put. The body may
+ * sleep; the loop ends when the keys run out.
+ */
+#define masstree_cursor_for_each(cur, val) \
+	for (; !masstree_cursor_next(cur, val);)
+
 #endif /* _LINUX_MASSTREE_H */

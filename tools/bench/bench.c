@@ -12,6 +12,9 @@
  *   url    "https://example.com/users/<n>/posts/<m>", index mode; puts in
  *          random order, gets in another.
  *
+ * rand8 then scans: forward and reverse scans of 1, 10, 100 and 1000 keys
+ * from random keys of the tree, through masstree_scan(); figures in keys/s.
+ *
  * With T threads, each thread puts its own 1/T of the keys into one shared
  * tree concurrently, then gets them; figures are aggregate. Every get is
  * checked. Results go to stdout as a table and to a CSV file.
@@ -37,6 +40,9 @@
 #define BENCH_MAX_REPS		15
 #define RW1_FIRST_SEED		31949	/* mttest's kvtest_first_seed */
 #define URL_KEY_MAX		64
+/* Keys each scan measurement visits in all (split among threads). */
+#define SCAN_KEYS		(1U << 19)
+#define SCAN_MIN_SCANS		1000
 
 /* -- random numbers ----------------------------------------------------- */
 
@@ -195,6 +201,22 @@ struct plan {
 
 struct run;
 
+/* One scan measurement: scans of @len keys, forward or reverse. */
+struct scan_conf {
+	const char *op;
+	unsigned int len;
+	bool reverse;
+};
+
+static const struct scan_conf scan_confs[] = {
+	{ "scan1", 1, false }, { "scan10", 10, false },
+	{ "scan100", 100, false }, { "scan1000", 1000, false },
+	{ "rscan1", 1, true }, { "rscan10", 10, true },
+	{ "rscan100", 100, true }, { "rscan1000", 1000, true },
+};
+
+#define NR_SCAN_CONFS	ARRAY_SIZE(scan_confs)
+
 /**
  * struct worker - one benchmark thread
  * @run: the measurement it belongs to
@@ -202,6 +224,9 @@ struct run;
  * @thread: the pthread
  * @put_ns: start and end of its put phase
  * @get_ns: start and end of its get phase
+ * @scan_ns: start and end of each scan measurement
+ * @scan_keys: keys each scan measurement visited
+ * @scan_buf: the key buffer of its scans
  * @errors: failed puts, and gets that missed or returned a wrong value
  */
 struct worker {
@@ -210,6 +235,9 @@ struct worker {
 	pthread_t thread;
 	u64 put_ns[2];
 	u64 get_ns[2];
+	u64 scan_ns[NR_SCAN_CONFS][2];
+	u64 scan_keys[NR_SCAN_CONFS];
+	u8 scan_buf[MASSTREE_MAX_KEY_LEN];
 	unsigned long errors;
 };
 
@@ -229,6 +257,7 @@ struct workload {
 	int (*generate)(struct keyset *ks, u32 n);
 	void (*put)(struct worker *w);
 	void (*get)(struct worker *w);
+	bool scan;
 };
 
 /*
@@ -251,6 +280,7 @@ struct run {
 struct result {
 	double put_mops;
 	double get_mops;
+	double scan_mops[NR_SCAN_CONFS];
 	double bytes_per_key;
 	unsigned long count;
 	unsigned long errors;
@@ -357,6 +387,68 @@ static void index_get(struct worker *w)
 	}
 }
 
+/* Scans see keys in order: check it, and that index values are ids. */
+struct scan_check {
+	u64 prev;
+	u64 keys;
+	bool reverse;
+	unsigned long errors;
+};
+
+static int bench_scan_fn(void *ctx, const void *key, size_t len,
+			 union masstree_value val)
+{
+	struct scan_check *sc = ctx;
+	__be64 k;
+	u64 x;
+
+	memcpy(&k, key, sizeof(k));
+	x = be64_to_cpu(k);
+	if (len != 8 || (sc->keys && (sc->reverse ? x >= sc->prev : x <= sc->prev)))
+		sc->errors++;
+	sc->prev = x;
+	sc->keys++;
+	return 0;
+}
+
+/*
+ * Scans of @conf's length from the keys of the thread's get stream, in
+ * its order, until the thread's share of SCAN_KEYS keys (at least its
+ * share of SCAN_MIN_SCANS scans) is done.
+ */
+static void index_scan(struct worker *w, unsigned int c, unsigned int threads)
+{
+	const struct scan_conf *conf = &scan_confs[c];
+	struct masstree *mt = &w->run->mt;
+	struct masstree_scan_args args = {
+		.max = conf->len,
+		.flags = conf->reverse ? MASSTREE_SCAN_REVERSE : 0,
+		.buf = w->scan_buf,
+	};
+	u32 scans = max(SCAN_KEYS / conf->len, SCAN_MIN_SCANS) / threads;
+	const u8 *p = w->sh->gets;
+	u64 keys = 0;
+	u32 i, j = 0;
+
+	for (i = 0; i < scans; i++) {
+		struct scan_check sc = { .reverse = conf->reverse };
+		long got;
+
+		if (j++ == w->sh->n) {
+			p = w->sh->gets;
+			j = 1;
+		}
+		args.start = p + OP_HDR;
+		args.start_len = p[4];
+		p += OP_HDR + p[4];
+		got = masstree_scan(mt, &args, bench_scan_fn, &sc);
+		if (got <= 0 || got > conf->len || got != sc.keys || sc.errors)
+			w->errors++;
+		keys += sc.keys;
+	}
+	w->scan_keys[c] = keys;
+}
+
 /* An op stream of keys @ids[0..n) of @ks. */
 static u8 *op_stream(const struct keyset *ks, const u32 *ids, u32 n)
 {
@@ -452,7 +544,8 @@ static int url_generate(struct keyset *ks, u32 n)
 
 static const struct workload workloads[] = {
 	{ "rw1", "masstree", false, NULL, rw1_put, rw1_get },
-	{ "rand8", "masstree-index", true, rand8_generate, index_put, index_get },
+	{ "rand8", "masstree-index", true, rand8_generate, index_put, index_get,
+	  true },
 	{ "url", "masstree-index", true, url_generate, index_put, index_get },
 };
 
@@ -511,6 +604,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct run *r = w->run;
+	unsigned int c;
 
 	rcu_register_thread();
 	pthread_barrier_wait(&r->barrier);
@@ -522,6 +616,12 @@ static void *worker_main(void *arg)
 	w->get_ns[0] = now_ns();
 	r->wl->get(w);
 	w->get_ns[1] = now_ns();
+	for (c = 0; r->wl->scan && c < NR_SCAN_CONFS; c++) {
+		pthread_barrier_wait(&r->barrier);
+		w->scan_ns[c][0] = now_ns();
+		index_scan(w, c, r->threads);
+		w->scan_ns[c][1] = now_ns();
+	}
 	rcu_unregister_thread();
 	return NULL;
 }
@@ -547,6 +647,25 @@ static double phase_mops(const struct run *r, bool get)
 	if (!cpu_time)
 		span = end > start ? end - start : 0;
 	return span ? (double)ops * 1000.0 / span : 0;
+}
+
+/* Keys per microsecond of scan measurement @c, as phase_mops(). */
+static double scan_mops(const struct run *r, unsigned int c)
+{
+	u64 start = ~0ULL, end = 0, span = 0, keys = 0;
+	unsigned int t;
+
+	for (t = 0; t < r->threads; t++) {
+		const struct worker *w = &r->workers[t];
+
+		start = min(start, w->scan_ns[c][0]);
+		end = max(end, w->scan_ns[c][1]);
+		span = max(span, w->scan_ns[c][1] - w->scan_ns[c][0]);
+		keys += w->scan_keys[c];
+	}
+	if (!cpu_time)
+		span = end > start ? end - start : 0;
+	return span ? (double)keys * 1000.0 / span : 0;
 }
 
 /* One measurement: a fresh tree, the plan's threads putting then getting. */
@@ -583,12 +702,16 @@ static int run_once(const struct workload *wl, const struct plan *pl,
 	r->bytes = masstree_bytes(&r->mt);
 	r->valid = r->validate ? masstree_validate(&r->mt) : 0;
 	pthread_barrier_wait(&r->barrier);	/* gets may start */
+	for (t = 0; wl->scan && t < NR_SCAN_CONFS; t++)
+		pthread_barrier_wait(&r->barrier);	/* each scan measurement */
 	for (t = 0; t < r->threads; t++)
 		pthread_join(r->workers[t].thread, NULL);
 
 	memset(res, 0, sizeof(*res));
 	res->put_mops = phase_mops(r, false);
 	res->get_mops = phase_mops(r, true);
+	for (t = 0; wl->scan && t < NR_SCAN_CONFS; t++)
+		res->scan_mops[t] = scan_mops(r, t);
 	res->count = r->count;
 	res->bytes_per_key = r->count ? (double)r->bytes / r->count : 0;
 	res->valid = r->valid;
@@ -757,6 +880,8 @@ int main(int argc, char **argv)
 		}
 		for (t = 0; t < nthreads; t++) {
 			double put[BENCH_MAX_REPS], get[BENCH_MAX_REPS];
+			double scan[NR_SCAN_CONFS][BENCH_MAX_REPS];
+			unsigned int c;
 			double put_mops, get_mops;
 			struct result res;
 			struct plan pl;
@@ -772,6 +897,8 @@ int main(int argc, char **argv)
 				}
 				put[rep] = res.put_mops;
 				get[rep] = res.get_mops;
+				for (c = 0; c < NR_SCAN_CONFS; c++)
+					scan[c][rep] = res.scan_mops[c];
 				if (res.errors || res.valid ||
 				    (wl->index && res.count != nkeys)) {
 					fprintf(stderr,
@@ -792,6 +919,21 @@ int main(int argc, char **argv)
 			csv_row(csv, wl, "put", threads[t], nkeys, put_mops,
 				&res.bytes_per_key);
 			csv_row(csv, wl, "get", threads[t], nkeys, get_mops, NULL);
+			for (c = 0; wl->scan && c < NR_SCAN_CONFS / 2; c++) {
+				const unsigned int rc = c + NR_SCAN_CONFS / 2;
+				double fwd = median(scan[c], reps);
+				double rev = median(scan[rc], reps);
+
+				printf("%-15s %-6s %3u %8u |   scan %4u: %7.2f Mkeys/s %6.1f ns/key | reverse: %7.2f Mkeys/s %6.1f ns/key\n",
+				       wl->structure, wl->name, threads[t], nkeys,
+				       scan_confs[c].len, fwd,
+				       threads[t] * 1000.0 / fwd, rev,
+				       threads[t] * 1000.0 / rev);
+				csv_row(csv, wl, scan_confs[c].op, threads[t],
+					nkeys, fwd, NULL);
+				csv_row(csv, wl, scan_confs[rc].op, threads[t],
+					nkeys, rev, NULL);
+			}
 			plan_free(&pl);
 		}
 		keyset_free(&ks);

@@ -7,5 +7,6 @@
 
 #define msleep(ms)	do { might_sleep(); usleep((ms) * 1000); } while (0)
 #define udelay(us)	usleep(us)
+#define usleep_range(min, max) do { might_sleep(); usleep(min); } while (0)
 
 #endif
