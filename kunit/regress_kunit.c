@@ -9,6 +9,8 @@
  *    low bound is not made unreachable;
  *  - #41: a layer's clean-up and an insert into that layer do not
  *    deadlock, and the insert survives;
+ *  - #36: forward and reverse scans over an emptied layer still linked
+ *    in its parent end, and see the keys around it;
  *  - #37: every retry path unlocks (the validator finds no node locked);
  *  - #43: emptied layers leave nothing behind (the bytes of a new tree).
  * A lookup held across a remove and a re-insert shows that readers holding
@@ -269,6 +271,41 @@ static void insert_survives_split_then_emptied_leaf(struct kunit *test)
 	regress_free(test, mt);
 }
 
+/* Scans over the held state: count the keys, remember the last. */
+struct regress_scan {
+	unsigned long keys;
+	u8 last[16];
+	size_t last_len;
+};
+
+static int regress_scan_fn(void *ctx, const void *key, size_t len,
+			   union masstree_value val)
+{
+	struct regress_scan *rs = ctx;
+
+	rs->keys++;
+	rs->last_len = min(len, sizeof(rs->last));
+	memcpy(rs->last, key, rs->last_len);
+	return 0;
+}
+
+/* #36: scans in both directions over an empty, still linked layer end. */
+static void scan_past_empty_layer(struct kunit *test, struct masstree *mt,
+				  unsigned int flags)
+{
+	struct masstree_scan_args args = {
+		.flags = MASSTREE_SCAN_FROM_EDGE | flags,
+		.buf = kunit_kzalloc(test, MASSTREE_MAX_KEY_LEN, GFP_KERNEL),
+	};
+	struct regress_scan rs = {};
+
+	KUNIT_ASSERT_NOT_NULL(test, args.buf);
+	KUNIT_EXPECT_EQ(test, masstree_scan(mt, &args, regress_scan_fn, &rs), 1L);
+	KUNIT_EXPECT_EQ(test, rs.keys, 1UL);
+	KUNIT_EXPECT_EQ(test, rs.last_len, (size_t)3);
+	KUNIT_EXPECT_EQ(test, memcmp(rs.last, "zzz", 3), 0);
+}
+
 /*
  * #41. The remove that empties a layer is held before it cleans the layer
  * up; an insert into that layer completes meanwhile (no deadlock), and
@@ -311,6 +348,8 @@ static void layer_cleanup_and_insert_do_not_deadlock(struct kunit *test)
 	c.key = "ppppppppc";
 	task = regress_start_held(test, &c, MASSTREE_HOOK_LAYER_EMPTIED);
 	KUNIT_EXPECT_EQ(test, masstree_get_index(mt, "zzz", 3, &value), 0);
+	scan_past_empty_layer(test, mt, 0);
+	scan_past_empty_layer(test, mt, MASSTREE_SCAN_REVERSE);
 	regress_finish(test, &c, task);
 	KUNIT_EXPECT_EQ(test, c.err, 0);
 	KUNIT_EXPECT_LT(test, masstree_bytes(mt), with_layer);

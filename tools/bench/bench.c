@@ -27,12 +27,14 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <linux/align.h>
+#include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/masstree.h>
 #include <linux/kref.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <asm/byteorder.h>
+#include "reclaim.h"
 #include "validate.h"
 #include "runtime.h"
 
@@ -224,6 +226,7 @@ static const struct scan_conf scan_confs[] = {
  * @thread: the pthread
  * @put_ns: start and end of its put phase
  * @get_ns: start and end of its get phase
+ * @rm_ns: start and end of its remove phase
  * @scan_ns: start and end of each scan measurement
  * @scan_keys: keys each scan measurement visited
  * @scan_buf: the key buffer of its scans
@@ -235,6 +238,7 @@ struct worker {
 	pthread_t thread;
 	u64 put_ns[2];
 	u64 get_ns[2];
+	u64 rm_ns[2];
 	u64 scan_ns[NR_SCAN_CONFS][2];
 	u64 scan_keys[NR_SCAN_CONFS];
 	u8 scan_buf[MASSTREE_MAX_KEY_LEN];
@@ -257,6 +261,7 @@ struct workload {
 	int (*generate)(struct keyset *ks, u32 n);
 	void (*put)(struct worker *w);
 	void (*get)(struct worker *w);
+	void (*remove)(struct worker *w);
 	bool scan;
 };
 
@@ -275,13 +280,20 @@ struct run {
 	int valid;
 	unsigned long count;
 	unsigned long bytes;
+	unsigned long left_count;
+	unsigned long left_bytes;
+	unsigned long new_bytes;
+	int left_valid;
 };
 
 struct result {
 	double put_mops;
 	double get_mops;
+	double rm_mops;
 	double scan_mops[NR_SCAN_CONFS];
 	double bytes_per_key;
+	unsigned long left_bytes;
+	unsigned long new_bytes;
 	unsigned long count;
 	unsigned long errors;
 	int valid;
@@ -336,6 +348,23 @@ static void rw1_get(struct worker *w)
 	}
 }
 
+/* Remove the thread's keys in get order (rw1 keys may repeat: absent is fine). */
+static void rw1_remove(struct worker *w)
+{
+	struct masstree *mt = &w->run->mt;
+	char kbuf[20];
+	u32 i;
+
+	for (i = 0; i < w->sh->n; i++) {
+		u32 x = w->sh->rw1_gets[i];
+		char *key = utoa_back(x, kbuf + sizeof(kbuf));
+		int err = masstree_remove(mt, key, kbuf + sizeof(kbuf) - key, NULL);
+
+		if (err && err != -ENOENT)
+			w->errors++;
+	}
+}
+
 /* rw1's gets: the thread's own keys again, shuffled as mttest does. */
 static u32 *rw1_get_order(u32 seed, u32 n)
 {
@@ -382,6 +411,21 @@ static void index_get(struct worker *w)
 	for (i = 0; i < w->sh->n; i++) {
 		memcpy(&id, p, sizeof(id));
 		if (masstree_get_index(mt, p + OP_HDR, p[4], &v) || v != id)
+			w->errors++;
+		p += OP_HDR + p[4];
+	}
+}
+
+static void index_remove(struct worker *w)
+{
+	struct masstree *mt = &w->run->mt;
+	const u8 *p = w->sh->gets;
+	u32 i, id;
+	u64 v;
+
+	for (i = 0; i < w->sh->n; i++) {
+		memcpy(&id, p, sizeof(id));
+		if (masstree_remove_index(mt, p + OP_HDR, p[4], &v) || v != id)
 			w->errors++;
 		p += OP_HDR + p[4];
 	}
@@ -543,10 +587,11 @@ static int url_generate(struct keyset *ks, u32 n)
 }
 
 static const struct workload workloads[] = {
-	{ "rw1", "masstree", false, NULL, rw1_put, rw1_get },
+	{ "rw1", "masstree", false, NULL, rw1_put, rw1_get, rw1_remove },
 	{ "rand8", "masstree-index", true, rand8_generate, index_put, index_get,
-	  true },
-	{ "url", "masstree-index", true, url_generate, index_put, index_get },
+	  index_remove, true },
+	{ "url", "masstree-index", true, url_generate, index_put, index_get,
+	  index_remove },
 };
 
 static void plan_free(struct plan *pl)
@@ -622,6 +667,10 @@ static void *worker_main(void *arg)
 		index_scan(w, c, r->threads);
 		w->scan_ns[c][1] = now_ns();
 	}
+	pthread_barrier_wait(&r->barrier);	/* removes may start */
+	w->rm_ns[0] = now_ns();
+	r->wl->remove(w);
+	w->rm_ns[1] = now_ns();
 	rcu_unregister_thread();
 	return NULL;
 }
@@ -630,14 +679,17 @@ static void *worker_main(void *arg)
  * Operations per microsecond over the span from the first thread's start
  * to the last one's end; with -c, over the longest thread's CPU time.
  */
-static double phase_mops(const struct run *r, bool get)
+enum phase { PHASE_PUT, PHASE_GET, PHASE_REMOVE };
+
+static double phase_mops(const struct run *r, enum phase phase)
 {
 	u64 start = ~0ULL, end = 0, span = 0, ops = 0;
 	unsigned int t;
 
 	for (t = 0; t < r->threads; t++) {
 		const struct worker *w = &r->workers[t];
-		const u64 *ns = get ? w->get_ns : w->put_ns;
+		const u64 *ns = phase == PHASE_PUT ? w->put_ns :
+				phase == PHASE_GET ? w->get_ns : w->rm_ns;
 
 		start = min(start, ns[0]);
 		end = max(end, ns[1]);
@@ -685,6 +737,7 @@ static int run_once(const struct workload *wl, const struct plan *pl,
 	if (masstree_init(&r->mt, wl->index ? MASSTREE_FLAGS_INDEX : 0,
 			  wl->index ? NULL : bench_value_release, GFP_KERNEL))
 		goto out_free;
+	r->new_bytes = masstree_bytes(&r->mt);
 	pthread_barrier_init(&r->barrier, NULL, r->threads + 1);
 	for (t = 0; t < r->threads; t++) {
 		r->workers[t].run = r;
@@ -704,22 +757,33 @@ static int run_once(const struct workload *wl, const struct plan *pl,
 	pthread_barrier_wait(&r->barrier);	/* gets may start */
 	for (t = 0; wl->scan && t < NR_SCAN_CONFS; t++)
 		pthread_barrier_wait(&r->barrier);	/* each scan measurement */
+	pthread_barrier_wait(&r->barrier);	/* removes may start */
 	for (t = 0; t < r->threads; t++)
 		pthread_join(r->workers[t].thread, NULL);
+	/* Removed emptied leaves and layers are freed after a grace period. */
+	masstree_reclaim_flush();
+	r->left_count = masstree_count(&r->mt);
+	r->left_bytes = masstree_bytes(&r->mt);
+	r->left_valid = r->validate ? masstree_validate(&r->mt) : 0;
 
 	memset(res, 0, sizeof(*res));
-	res->put_mops = phase_mops(r, false);
-	res->get_mops = phase_mops(r, true);
+	res->put_mops = phase_mops(r, PHASE_PUT);
+	res->get_mops = phase_mops(r, PHASE_GET);
+	res->rm_mops = phase_mops(r, PHASE_REMOVE);
+	res->left_bytes = r->left_bytes;
+	res->new_bytes = r->new_bytes;
 	for (t = 0; wl->scan && t < NR_SCAN_CONFS; t++)
 		res->scan_mops[t] = scan_mops(r, t);
 	res->count = r->count;
 	res->bytes_per_key = r->count ? (double)r->bytes / r->count : 0;
-	res->valid = r->valid;
+	res->valid = r->valid ? r->valid : r->left_valid;
+	if (r->left_count)
+		res->errors++;
 	for (t = 0; t < r->threads; t++)
 		res->errors += r->workers[t].errors;
 	/* Untimed: free the tree and, through RCU, the values. */
 	masstree_destroy(&r->mt);
-	rcu_barrier();
+	masstree_reclaim_flush();
 	pthread_barrier_destroy(&r->barrier);
 	err = 0;
 out_free:
@@ -880,6 +944,7 @@ int main(int argc, char **argv)
 		}
 		for (t = 0; t < nthreads; t++) {
 			double put[BENCH_MAX_REPS], get[BENCH_MAX_REPS];
+			double rm[BENCH_MAX_REPS], left;
 			double scan[NR_SCAN_CONFS][BENCH_MAX_REPS];
 			unsigned int c;
 			double put_mops, get_mops;
@@ -897,8 +962,15 @@ int main(int argc, char **argv)
 				}
 				put[rep] = res.put_mops;
 				get[rep] = res.get_mops;
+				rm[rep] = res.rm_mops;
 				for (c = 0; c < NR_SCAN_CONFS; c++)
 					scan[c][rep] = res.scan_mops[c];
+				if (res.left_bytes != res.new_bytes) {
+					fprintf(stderr,
+						"bench: %s: emptied tree holds %lu bytes, a new one %lu\n",
+						wl->name, res.left_bytes, res.new_bytes);
+					failures++;
+				}
 				if (res.errors || res.valid ||
 				    (wl->index && res.count != nkeys)) {
 					fprintf(stderr,
@@ -919,6 +991,15 @@ int main(int argc, char **argv)
 			csv_row(csv, wl, "put", threads[t], nkeys, put_mops,
 				&res.bytes_per_key);
 			csv_row(csv, wl, "get", threads[t], nkeys, get_mops, NULL);
+			/* Remove rows: bytes per key the emptied tree still holds. */
+			left = (double)res.left_bytes / nkeys;
+			printf("%-15s %-6s %3u %8u | remove %7.3f Mops/s %6.1f ns/op | emptied: %lu bytes (new tree: %lu)\n",
+			       wl->structure, wl->name, threads[t], nkeys,
+			       median(rm, reps),
+			       threads[t] * 1000.0 / median(rm, reps),
+			       res.left_bytes, res.new_bytes);
+			csv_row(csv, wl, "remove", threads[t], nkeys, median(rm, reps),
+				&left);
 			for (c = 0; wl->scan && c < NR_SCAN_CONFS / 2; c++) {
 				const unsigned int rc = c + NR_SCAN_CONFS / 2;
 				double fwd = median(scan[c], reps);
