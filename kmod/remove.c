@@ -64,6 +64,7 @@
 #include <linux/export.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/prefetch.h>
 #include <linux/rcupdate.h>
 #include "reclaim.h"
 #include "tree.h"
@@ -257,6 +258,13 @@ static bool masstree_leaf_emptied(struct masstree_write *ws,
 {
 	bool leftmost = !lf->prev, alone = !lf->next;
 
+	/* Deleting it writes both neighbours' links: start fetching them. */
+	if (!leftmost) {
+		prefetchw(lf->prev);
+		prefetchw(&lf->prev->next);
+		if (!alone)
+			prefetchw(&lf->next->prev);
+	}
 	masstree_unlock(ws, &lf->node);
 	masstree_hook(MASSTREE_HOOK_LEAF_EMPTIED, k);
 	if (leftmost)

@@ -287,9 +287,10 @@ int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
 	nr->node.parent = height ? chain[0] : NULL;
 	nr->prev = lf;
 	nr->next = lf->next;
-	/* The filled leaf before any link to it (readers: READ_ONCE()). */
-	if (lf->next)
+	if (lf->next) {
+		/* The filled leaf before any link to it (readers: READ_ONCE()). */
 		smp_store_release(&lf->next->prev, nr);
+	}
 	/* The filled leaf before the B-link to it (readers: READ_ONCE()). */
 	smp_store_release(&lf->next, nr);
 

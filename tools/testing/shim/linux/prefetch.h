@@ -3,5 +3,6 @@
 #define _SHIM_LINUX_PREFETCH_H
 
 #define prefetch(p)	__builtin_prefetch(p)
+#define prefetchw(p)	__builtin_prefetch(p, 1)
 
 #endif
