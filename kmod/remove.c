@@ -43,7 +43,10 @@
  * 2. An internode with a single child stays: collapsing it would move a
  *    subtree up while writers climb through it. It holds one child and
  *    goes when that child goes, or when its layer empties. So memory stays
- *    proportional to the live leaves.
+ *    proportional to the live leaves. The one exception is layer 0's root:
+ *    left with one child, it hands the root over to that child when the
+ *    child's lock is free (masstree_collapse_root()), as nothing above it
+ *    needs to change but the tree's root pointer.
  *
  * 3. A layer whose every key is gone (its leftmost leaf empty and alone,
  *    under a chain of single-child internodes) collapses. Layer 0 shrinks
@@ -149,11 +152,45 @@ static void masstree_internode_drop_first(struct masstree_internode *in)
 }
 
 /*
+ * Layer 0's root @root, locked, was left with one child: make the child
+ * the root, if it can be locked without waiting (the lock order is
+ * bottom-up; a writer holding the child may be waiting for @root). The old
+ * root still leads readers that start from it to the child; a writer
+ * climbing from the child finds its parent pointer gone and sees a root.
+ * Deeper layers keep a single-child root until they empty: their root is
+ * also linked from the layer above, whose leaf we may not wait for here.
+ */
+static void masstree_collapse_root(struct masstree_write *ws,
+				   struct masstree_internode *root,
+				   struct masstree_node *held,
+				   struct masstree_retired *rt)
+{
+	struct masstree_node *child = root->child[0];
+	bool mine = child == held;
+
+	if (READ_ONCE(ws->mt->root) != &root->node)
+		return;
+	if (!mine) {
+		if (!masstree_v_trylock(&child->version))
+			return;
+		ws->nlocked++;
+	}
+	masstree_v_mark_root(&child->version);
+	WRITE_ONCE(child->parent, NULL);
+	smp_store_release(&ws->mt->root, child);
+	masstree_retire_node(ws, rt, &root->node);
+	if (!mine)
+		masstree_unlock_raw(ws, child);
+}
+
+/*
  * Take @n (locked, leaving the tree) out of its ancestors, locking them
  * bottom-up as far as they change; they are pushed on @chain for the
- * caller to unlock. Internodes left childless go with it.
+ * caller to unlock. Internodes left childless go with it. @held is the
+ * other node the caller holds locked (the left neighbour).
  */
 static void masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
+			    struct masstree_node *held,
 			    struct masstree_internode **chain,
 			    unsigned int *height, struct masstree_retired *rt)
 {
@@ -174,6 +211,8 @@ static void masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
 	i = masstree_child_index(pa, n);
 	if (i) {
 		masstree_internode_drop(pa, i);
+		if (!pa->nkeys && !pa->node.parent)
+			masstree_collapse_root(ws, pa, held, rt);
 		return;
 	}
 	/* Child 0: raise @pa's low bound where it is kept, above. */
@@ -230,7 +269,7 @@ static bool masstree_delete_leaf(struct masstree_write *ws,
 		return false;
 	}
 
-	masstree_unhook(ws, &lf->node, chain, &height, &rt);
+	masstree_unhook(ws, &lf->node, &p->node, chain, &height, &rt);
 	next = lf->next;
 	WRITE_ONCE(p->next, next);
 	if (next)

@@ -218,6 +218,43 @@ static void remove_layers_back_to_one_leaf(struct kunit *test)
 	rm_tree_free(test, mt);
 }
 
+/*
+ * Layer 0's root, left with one child, hands the root to it: a tree shrunk
+ * back to one leaf's worth of keys is one leaf, not a leaf under a root.
+ */
+static void root_with_one_child_collapses(struct kunit *test)
+{
+	struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	u8 key[8];
+	u64 i, value;
+
+	for (i = 0; i <= MASSTREE_LEAF_WIDTH; i++) {
+		test_put_be64(i, key);
+		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, 8, i,
+							 MASSTREE_ANY, GFP_KERNEL), 0);
+	}
+	KUNIT_EXPECT_FALSE(test, masstree_root_is_leaf(mt));
+	test_put_be64(MASSTREE_LEAF_WIDTH, key);
+	KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key, 8, &value), 0);
+	KUNIT_EXPECT_TRUE(test, masstree_root_is_leaf(mt));
+	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), masstree_new_bytes());
+	KUNIT_EXPECT_EQ(test, masstree_count(mt), (unsigned long)MASSTREE_LEAF_WIDTH);
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	for (i = 0; i < MASSTREE_LEAF_WIDTH; i++) {
+		test_put_be64(i, key);
+		KUNIT_EXPECT_EQ(test, masstree_get_index(mt, key, 8, &value), 0);
+		KUNIT_EXPECT_EQ(test, value, i);
+	}
+	/* And it grows again from there. */
+	for (i = 100; i < 1100; i++) {
+		test_put_be64(i, key);
+		KUNIT_EXPECT_EQ(test, masstree_put_index(mt, key, 8, i,
+							 MASSTREE_ANY, GFP_KERNEL), 0);
+	}
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	rm_tree_free(test, mt);
+}
+
 /* Random get / put / remove against a plain array, then empty it. */
 static void differential_with_removes(struct kunit *test)
 {
@@ -430,6 +467,7 @@ static struct kunit_case masstree_remove_cases[] = {
 	KUNIT_CASE(remove_descending_to_empty),
 	KUNIT_CASE(remove_random_to_empty),
 	KUNIT_CASE(remove_layers_back_to_one_leaf),
+	KUNIT_CASE(root_with_one_child_collapses),
 	KUNIT_CASE(differential_with_removes),
 	KUNIT_CASE(writers_chase_removers_readers_see_stable_keys),
 	KUNIT_CASE(leaves_and_layers_split_and_empty_under_readers),
