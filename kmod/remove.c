@@ -177,6 +177,7 @@ static void masstree_collapse_root(struct masstree_write *ws,
 	}
 	masstree_v_mark_root(&child->version);
 	WRITE_ONCE(child->parent, NULL);
+	/* Its root bit before readers can start from it. */
 	smp_store_release(&ws->mt->root, child);
 	masstree_retire_node(ws, rt, &root->node);
 	if (!mine)
