@@ -9,7 +9,12 @@
  * remove leaves empty is reclaimed at once, by the remover, in one of
  * three ways:
  *
- * 1. An empty leaf that is not its layer's leftmost is deleted.
+ * 1. An empty leaf that is not its layer's leftmost is deleted, and so is
+ *    one left with a few entries (MASSTREE_MERGE_BELOW) whose left
+ *    neighbour can take them without allocating: they move there first,
+ *    published by one permuter store, and are in both leaves until the
+ *    deletion ends (lookups find either copy; scans resume past the last
+ *    key they returned, so they skip the second).
  *    Locks, in the global order every writer follows (upper layers before
  *    lower ones; within a layer, leaves left to right, then internodes
  *    bottom-up): its left neighbour, the leaf, then as many ancestors as
@@ -71,6 +76,9 @@
 #include <linux/rcupdate.h>
 #include "reclaim.h"
 #include "tree.h"
+
+/* A leaf left with this many entries or fewer merges into its left one. */
+#define MASSTREE_MERGE_BELOW	4
 
 /* Nodes one remove retires, linked through their free links. */
 struct masstree_retired {
@@ -233,8 +241,63 @@ static void masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
 }
 
 /*
- * Delete @lf, which a remove just emptied and unlocked, unless it filled
- * again meanwhile. It is not its layer's leftmost leaf.
+ * Can the locked @p take the entries of the locked @lf (its right
+ * neighbour), as of @lperm? Nothing may be allocated: their suffixes must
+ * fit @p's bag as it is. One slot stays free (@p's slot 0 may be reserved
+ * for its low key).
+ */
+static bool masstree_merge_fits(const struct masstree_leaf *p,
+				const struct masstree_leaf *lf, u64 lperm)
+{
+	unsigned int n = masstree_perm_size(lperm), bytes;
+
+	if (!n)
+		return true;
+	if (masstree_perm_size(p->permutation) + n > MASSTREE_LEAF_WIDTH - 1)
+		return false;
+	bytes = masstree_ksuf_live_bytes(lf, lperm);
+	return !bytes || masstree_ksuf_fits(p, bytes);
+}
+
+/*
+ * Append @lf's entries to @p, both locked: they all sort after @p's. One
+ * permuter store publishes them; until @lf is deleted they are in both,
+ * which lookups do not mind and scans skip (they resume past the last key
+ * they returned).
+ */
+static void masstree_merge_entries(struct masstree_leaf *p,
+				   const struct masstree_leaf *lf)
+{
+	u64 lperm = lf->permutation, perm = p->permutation;
+	unsigned int pos, n = masstree_perm_size(lperm);
+
+	if (!n)
+		return;
+	/* Slots a remove freed may be reused: readers of them must retry. */
+	masstree_v_mark_insert(&p->node.version);
+	p->modstate &= ~MASSTREE_LEAF_REMOVING;
+	for (pos = 0; pos < n; pos++) {
+		unsigned int from = masstree_perm_slot(lperm, pos), len;
+		int slot = masstree_leaf_free_slot(p, &perm, lf->ikey[from]);
+
+		WRITE_ONCE(p->ikey[slot], lf->ikey[from]);
+		WRITE_ONCE(p->klen[slot], lf->klen[from]);
+		WRITE_ONCE(p->lv[slot].index, lf->lv[from].index);
+		if (lf->klen[from] == MASSTREE_KLEN_SUFFIX) {
+			const u8 *suffix = masstree_ksuf_locked(lf, from, &len);
+
+			masstree_ksuf_append(p, slot, suffix, len);
+		}
+		perm = masstree_perm_insert_from_back(perm, masstree_perm_size(perm));
+	}
+	masstree_leaf_publish(p, perm);
+}
+
+/*
+ * Delete @lf, which a remove just emptied, or left with few entries, and
+ * unlocked: its entries, if any, move to its left neighbour. Nothing
+ * happens if meanwhile it was deleted, or no longer fits there. It is not
+ * its layer's leftmost leaf.
  *
  * Return: true if the leaf to its left is now alone and empty in its
  * layer, so the layer may collapse.
@@ -264,12 +327,13 @@ static bool masstree_delete_leaf(struct masstree_write *ws,
 	}
 	masstree_lock_raw(ws, &lf->node);
 	if (masstree_v_is_deleted(lf->node.version) ||
-	    masstree_perm_size(lf->permutation)) {
+	    !masstree_merge_fits(p, lf, lf->permutation)) {
 		masstree_unlock_raw(ws, &lf->node);
 		masstree_unlock_raw(ws, &p->node);
 		return false;
 	}
 
+	masstree_merge_entries(p, lf);
 	masstree_unhook(ws, &lf->node, &p->node, chain, &height, &rt);
 	next = lf->next;
 	WRITE_ONCE(p->next, next);
@@ -461,6 +525,22 @@ unlock_linker:
 	return emptied;
 }
 
+/*
+ * @lf, locked, has few entries left (@perm): merge it into its left
+ * neighbour if that seems to have room (checked again under both locks).
+ * Without merges, random removes would leave most leaves nearly empty and
+ * the tree as big as at its largest.
+ */
+static bool masstree_should_merge(const struct masstree_leaf *lf, u64 perm)
+{
+	unsigned int n = masstree_perm_size(perm);
+	const struct masstree_leaf *p = lf->prev;
+
+	return n <= MASSTREE_MERGE_BELOW && p &&
+	       masstree_perm_size(READ_ONCE(p->permutation)) + n <
+	       MASSTREE_LEAF_WIDTH;
+}
+
 /**
  * masstree_remove_leaf() - one attempt at removing @k
  * @ws: the write state
@@ -524,7 +604,11 @@ relock:
 	masstree_leaf_publish(lf, perm);
 	percpu_counter_dec(&ws->mt->nr_entries);
 	if (masstree_perm_size(perm)) {
+		bool merge = masstree_should_merge(lf, perm);
+
 		masstree_unlock(ws, &lf->node);
+		if (merge)
+			masstree_delete_leaf(ws, lf);
 		return 0;
 	}
 	masstree_leaf_drop_ksuf(ws, lf);

@@ -255,6 +255,43 @@ static void root_with_one_child_collapses(struct kunit *test)
 	rm_tree_free(test, mt);
 }
 
+/*
+ * Leaves left with few keys merge into their left neighbours: removing
+ * most keys in random order leaves a tree sized for what remains, not for
+ * what it once held.
+ */
+static void random_removes_keep_memory_proportional(struct kunit *test)
+{
+	struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	u64 n = MASSTREE_TEST_IN_KERNEL ? 16384 : 131072, i, id, value;
+	unsigned long full, left;
+	u8 key[8];
+
+	/* One layer of 8-byte keys: layers are the trie's own matter. */
+	for (i = 0; i < n; i++) {
+		test_put_be64(rm_shuffled(i, n) * 0x9e3779b97f4a7c15ULL, key);
+		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, 8, i,
+							 MASSTREE_ANY, GFP_KERNEL), 0);
+	}
+	full = masstree_bytes(mt) / n;
+	for (i = 0; i < n; i++) {
+		id = rm_shuffled(i, n);
+		if (!(id % 10))
+			continue;
+		test_put_be64(id * 0x9e3779b97f4a7c15ULL, key);
+		KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key, 8, NULL), 0);
+	}
+	left = masstree_bytes(mt) / masstree_count(mt);
+	kunit_info(test, "%lu bytes per key full, %lu with a tenth left", full, left);
+	KUNIT_EXPECT_LT(test, left, 3 * full);
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	for (id = 0; id < n; id += 10) {
+		test_put_be64(id * 0x9e3779b97f4a7c15ULL, key);
+		KUNIT_EXPECT_EQ(test, masstree_get_index(mt, key, 8, &value), 0);
+	}
+	rm_tree_free(test, mt);
+}
+
 /* Random get / put / remove against a plain array, then empty it. */
 static void differential_with_removes(struct kunit *test)
 {
@@ -468,6 +505,7 @@ static struct kunit_case masstree_remove_cases[] = {
 	KUNIT_CASE(remove_random_to_empty),
 	KUNIT_CASE(remove_layers_back_to_one_leaf),
 	KUNIT_CASE(root_with_one_child_collapses),
+	KUNIT_CASE(random_removes_keep_memory_proportional),
 	KUNIT_CASE(differential_with_removes),
 	KUNIT_CASE(writers_chase_removers_readers_see_stable_keys),
 	KUNIT_CASE(leaves_and_layers_split_and_empty_under_readers),
