@@ -207,6 +207,23 @@ static void masstree_grow_root(struct masstree_write *ws,
 		smp_store_release(&ws->mt->root, &root->node);
 }
 
+/*
+ * Internodes a split of @lf (locked) will take, as its unlocked ancestors
+ * look now: one per full ancestor, one more for a new root.
+ */
+static unsigned int masstree_split_internodes_guess(const struct masstree_leaf *lf)
+{
+	const struct masstree_internode *p = READ_ONCE(lf->node.parent);
+	unsigned int guess = 0;
+
+	while (p && READ_ONCE(p->nkeys) == MASSTREE_INTERNODE_WIDTH &&
+	       guess < MASSTREE_MAX_HEIGHT) {
+		guess++;
+		p = READ_ONCE(p->node.parent);
+	}
+	return guess + !p;
+}
+
 /**
  * masstree_split_insert() - insert into a leaf that has no usable slot
  * @ws: the write state
@@ -237,7 +254,34 @@ int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
 	u64 perm, key;
 	int slot;
 
-	/* 1. Lock the chain of ancestors that will change. */
+	/* 1. Decide the split and what it needs. */
+	sp.count = masstree_perm_size(sp.perm) + 1;
+	mid = masstree_split_point(&sp);
+	new_left = pos < mid;
+	keep = new_left ? mid - 1 : mid;
+	i = masstree_split_ksuf_bytes(&sp, mid, sp.count);
+	if (i && i <= MASSTREE_IKSUF_DATA) {
+		need.ileaves = 1;	/* the right half's suffixes fit inline */
+	} else {
+		need.leaves = 1;
+		if (i)
+			need.ksuf[0] = masstree_ksuf_size_for(i);
+	}
+	if (new_left && masstree_key_has_suffix(k) &&
+	    !masstree_ksuf_fits(lf, masstree_key_suffix_len(k)))
+		need.ksuf[1] = masstree_ksuf_size_for(masstree_split_ksuf_bytes(&sp, 0, mid));
+	/*
+	 * Short of nodes? Then give up before locking any ancestor, asking
+	 * for as many internodes as the full ancestors seen without locks
+	 * suggest, so that the retry most likely has them all.
+	 */
+	need.internodes = masstree_split_internodes_guess(lf);
+	if (!masstree_reserve(ws, &need)) {
+		masstree_unlock(ws, &lf->node);
+		return -EAGAIN;
+	}
+
+	/* 2. Lock the chain of ancestors that will change, and check again. */
 	for (;;) {
 		struct masstree_internode *p = masstree_lock_parent(ws, n);
 
@@ -252,24 +296,7 @@ int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
 			break;
 		n = &p->node;
 	}
-
-	/* 2. Decide the split and reserve what it needs. */
-	sp.count = masstree_perm_size(sp.perm) + 1;
-	mid = masstree_split_point(&sp);
-	new_left = pos < mid;
-	keep = new_left ? mid - 1 : mid;
 	need.internodes = full + new_root;
-	i = masstree_split_ksuf_bytes(&sp, mid, sp.count);
-	if (i && i <= MASSTREE_IKSUF_DATA) {
-		need.ileaves = 1;	/* the right half's suffixes fit inline */
-	} else {
-		need.leaves = 1;
-		if (i)
-			need.ksuf[0] = masstree_ksuf_size_for(i);
-	}
-	if (new_left && masstree_key_has_suffix(k) &&
-	    !masstree_ksuf_fits(lf, masstree_key_suffix_len(k)))
-		need.ksuf[1] = masstree_ksuf_size_for(masstree_split_ksuf_bytes(&sp, 0, mid));
 	if (!masstree_reserve(ws, &need)) {
 		while (height)
 			masstree_unlock_raw(ws, &chain[--height]->node);
