@@ -70,7 +70,8 @@ int masstree_leaf_free_slot(const struct masstree_leaf *lf, u64 *perm, u64 ikey)
 
 	if (size == MASSTREE_LEAF_WIDTH)
 		return -1;
-	if (masstree_perm_back(*perm) == 0 && lf->prev && ikey != lf->ikey[0]) {
+	if (masstree_perm_back(*perm) == 0 && masstree_leaf_prev(lf) &&
+	    ikey != lf->ikey[0]) {
 		if (size + 1 == MASSTREE_LEAF_WIDTH)
 			return -1;
 		*perm = masstree_perm_swap(*perm, size, MASSTREE_LEAF_WIDTH - 1);

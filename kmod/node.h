@@ -138,6 +138,16 @@ static inline void masstree_prefetch_node(const struct masstree_node *n)
 	prefetch(p + sizeof(struct masstree_leaf) - 1);
 }
 
+/*
+ * A leaf's prev link is written under its left neighbour's lock (which
+ * owns the links between them), so even the holder of @lf's lock reads it
+ * racily. Whether it is NULL is stable: a leftmost leaf stays leftmost.
+ */
+static inline struct masstree_leaf *masstree_leaf_prev(const struct masstree_leaf *lf)
+{
+	return READ_ONCE(lf->prev);
+}
+
 static inline bool masstree_leaf_has_iksuf(const struct masstree_leaf *lf)
 {
 	return lf->modstate & MASSTREE_LEAF_IKSUF;

@@ -220,7 +220,7 @@ static void masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
 	i = masstree_child_index(pa, n);
 	if (i) {
 		masstree_internode_drop(pa, i);
-		if (!pa->nkeys && !pa->node.parent)
+		if (!pa->nkeys && !READ_ONCE(pa->node.parent))
 			masstree_collapse_root(ws, pa, held, rt);
 		return;
 	}
@@ -340,7 +340,8 @@ static bool masstree_delete_leaf(struct masstree_write *ws,
 	if (next)
 		WRITE_ONCE(next->prev, p);
 	masstree_retire_node(ws, &rt, &lf->node);
-	lonely = !p->prev && !next && !masstree_perm_size(p->permutation);
+	lonely = !masstree_leaf_prev(p) && !next &&
+		 !masstree_perm_size(p->permutation);
 
 	masstree_unlock_raw(ws, &lf->node);
 	masstree_unlock_raw(ws, &p->node);
@@ -360,12 +361,13 @@ static bool masstree_leaf_emptied(struct masstree_write *ws,
 				  const struct masstree_key *k)
 	__releases(lf)
 {
-	bool leftmost = !lf->prev, alone = !lf->next;
+	struct masstree_leaf *prev = masstree_leaf_prev(lf);
+	bool leftmost = !prev, alone = !lf->next;
 
 	/* Deleting it writes both neighbours' links: start fetching them. */
 	if (!leftmost) {
-		prefetchw(lf->prev);
-		prefetchw(&lf->prev->next);
+		prefetchw(prev);
+		prefetchw(&prev->next);
 		if (!alone)
 			prefetchw(&lf->next->prev);
 	}
@@ -399,7 +401,7 @@ static bool masstree_lock_trivial_chain(struct masstree_write *ws,
 /* Is @lf, locked, its layer's only leaf, and empty? */
 static bool masstree_leaf_is_lonely(const struct masstree_leaf *lf)
 {
-	return !masstree_v_is_deleted(lf->node.version) && !lf->prev &&
+	return !masstree_v_is_deleted(lf->node.version) && !masstree_leaf_prev(lf) &&
 	       !lf->next && !masstree_perm_size(lf->permutation);
 }
 
@@ -416,7 +418,7 @@ static void masstree_collapse_top(struct masstree_write *ws)
 	masstree_key_init(&kmin, "", 0);
 	lf = masstree_reach_leaf(READ_ONCE(ws->mt->root), &kmin, &v);
 	masstree_lock_raw(ws, &lf->node);
-	if (!masstree_leaf_is_lonely(lf) || !lf->node.parent)
+	if (!masstree_leaf_is_lonely(lf) || !READ_ONCE(lf->node.parent))
 		goto unlock;
 	if (!masstree_lock_trivial_chain(ws, lf, chain, &height))
 		goto unlock;
@@ -509,7 +511,7 @@ relock:
 		goto unlock_linker;
 	/* The linking leaf emptied too. */
 	masstree_leaf_drop_ksuf(ws, lf);
-	if (!lf->prev) {
+	if (!masstree_leaf_prev(lf)) {
 		emptied = !lf->next;
 		goto unlock_linker;
 	}
@@ -534,7 +536,7 @@ unlock_linker:
 static bool masstree_should_merge(const struct masstree_leaf *lf, u64 perm)
 {
 	unsigned int n = masstree_perm_size(perm);
-	const struct masstree_leaf *p = lf->prev;
+	const struct masstree_leaf *p = masstree_leaf_prev(lf);
 
 	return n <= MASSTREE_MERGE_BELOW && p &&
 	       masstree_perm_size(READ_ONCE(p->permutation)) + n <

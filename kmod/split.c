@@ -53,7 +53,7 @@ static unsigned int masstree_split_point(const struct masstree_split *sp)
 
 	if (sp->pos == n - 1 && !sp->lf->next)
 		mid = n - 1;
-	else if (sp->pos == 0 && !sp->lf->prev)
+	else if (sp->pos == 0 && !masstree_leaf_prev(sp->lf))
 		mid = 1;
 	else
 		mid = (n + 1) / 2;

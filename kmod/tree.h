@@ -102,7 +102,8 @@ static inline struct masstree_leaf *masstree_leaf_for(struct masstree_leaf *lf,
 
 	if (unlikely(masstree_v_is_deleted(lf->node.version)))
 		return NULL;
-	if (unlikely(lf->prev && k->ikey < masstree_leaf_lowkey(lf)))
+	if (unlikely(masstree_leaf_prev(lf) &&
+		     k->ikey < masstree_leaf_lowkey(lf)))
 		return NULL;
 	/* Only after a split: the next leaf is a cache miss we need not pay. */
 	if (masstree_v_split_since(v, lf->node.version)) {
