@@ -2,8 +2,10 @@
 /*
  * masstree_example.ko: another module using masstree's exported API, as
  * any in-kernel user would. On load it indexes the words of a text (index
- * mode), looks some up, then stores byte-string objects (object mode) and
- * times 100k puts and gets; everything it finds goes to the kernel log.
+ * mode), looks some up, lists them in order with a scan and backwards with
+ * a cursor, removes some; then stores byte-string objects (object mode)
+ * and times 100k puts, gets and removes; everything it finds goes to the
+ * kernel log.
  */
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -30,6 +32,56 @@ struct example_value {
 static void example_value_release(struct kref *ref)
 {
 	kfree_rcu(container_of(ref, struct example_value, ref), rcu);
+}
+
+struct example_list {
+	char line[160];
+	size_t used;
+};
+
+/* Scan callback: runs under RCU, must not sleep. */
+static int example_list_word(void *ctx, const void *key, size_t len,
+			     union masstree_value val)
+{
+	struct example_list *l = ctx;
+
+	l->used += scnprintf(l->line + l->used, sizeof(l->line) - l->used,
+			     " %.*s", (int)len, (const char *)key);
+	return 0;
+}
+
+/* Every word in order (a scan), the last three backwards (a cursor). */
+static int example_list(struct masstree *words, const char *what)
+{
+	struct masstree_scan_args args = { .flags = MASSTREE_SCAN_FROM_EDGE };
+	struct masstree_cursor *cur;
+	struct example_list l = {};
+	union masstree_value val;
+	unsigned int n = 0;
+	long visited;
+
+	cur = kmalloc(sizeof(*cur), GFP_KERNEL);
+	args.buf = kmalloc(MASSTREE_MAX_KEY_LEN, GFP_KERNEL);
+	if (!cur || !args.buf) {
+		kfree(cur);
+		kfree(args.buf);
+		return -ENOMEM;
+	}
+	visited = masstree_scan(words, &args, example_list_word, &l);
+	pr_info("masstree_example: %s, %ld in order:%s\n", what, visited, l.line);
+	l.used = 0;
+	masstree_cursor_init(cur, words, NULL, 0,
+			     MASSTREE_SCAN_FROM_EDGE | MASSTREE_SCAN_REVERSE);
+	masstree_cursor_for_each(cur, &val) {
+		/* A cursor may sleep between keys; this one just stops at 3. */
+		example_list_word(&l, cur->key, cur->len, val);
+		if (++n == 3)
+			break;
+	}
+	pr_info("masstree_example: last three, backwards:%s\n", l.line);
+	kfree(args.buf);
+	kfree(cur);
+	return 0;
 }
 
 static int example_words(void)
@@ -66,6 +118,14 @@ static int example_words(void)
 		else
 			pr_info("masstree_example: '%s' not in the text\n", probes[i]);
 	}
+	if (!err)
+		err = example_list(&words, "distinct words");
+	/* Remove the words shorter than four letters. */
+	for (p = copy, i = 0; i < pos; i++, p += strlen(p) + 1)
+		if (strlen(p) < 4)
+			masstree_remove_index(&words, p, strlen(p), NULL);
+	if (!err)
+		err = example_list(&words, "without short words");
 	kfree(copy);
 	masstree_destroy(&words);
 	return err;
@@ -125,6 +185,18 @@ static int example_timed(void)
 			keys, ktime_to_us(put_ns), found, keys, ktime_to_us(get_ns),
 			masstree_bytes(&objects),
 			masstree_bytes(&objects) / max(masstree_count(&objects), 1UL));
+	start = ktime_get();
+	for (i = 0, found = 0; i < keys && !err; i++) {
+		if (!masstree_remove(&objects, key,
+				     scnprintf(key, sizeof(key), "user:%u", i * 7919),
+				     NULL))
+			found++;
+		cond_resched();
+	}
+	if (!err)
+		pr_info("masstree_example: %u/%u removes in %lld us, %lu keys and %lu bytes left\n",
+			found, keys, ktime_to_us(ktime_sub(ktime_get(), start)),
+			masstree_count(&objects), masstree_bytes(&objects));
 	masstree_destroy(&objects);
 	return err;
 }
