@@ -438,14 +438,17 @@ unlock:
 }
 
 /*
- * The layer at depth @depth of @k's path may be empty: starting from the
- * top, lock the leaf that links it, then the layer, and unlink and retire
- * the layer if it is.
+ * The layer at depth @depth of @k's path may be empty: lock the leaf that
+ * links it (from @hint, a leaf of the layer above seen on the way down, if
+ * any: masstree_leaf_for() sends us to the top when it was deleted or no
+ * longer holds the link), then the layer, and unlink and retire the layer
+ * if it is.
  *
  * Return: true if the linking leaf's own layer may now be empty.
  */
 static bool masstree_collapse_layer(struct masstree_write *ws,
-				    struct masstree_key *k, unsigned int depth)
+				    struct masstree_key *k, unsigned int depth,
+				    struct masstree_leaf *hint)
 {
 	struct masstree_internode *chain[MASSTREE_MAX_HEIGHT];
 	struct masstree_retired rt = {};
@@ -455,6 +458,14 @@ static bool masstree_collapse_layer(struct masstree_write *ws,
 	bool match, emptied = false;
 	u64 v, perm;
 
+	if (hint) {
+		masstree_key_reset(k);
+		while (k->off / MASSTREE_SLICE_LEN + 1 < depth)
+			masstree_key_shift(k);
+		lf = hint;
+		v = 0;
+		goto relock;
+	}
 top:
 	root = READ_ONCE(ws->mt->root);
 	masstree_key_reset(k);
@@ -549,13 +560,15 @@ static bool masstree_should_merge(const struct masstree_leaf *lf, u64 perm)
  * @k: the key, at layer 0; shifted as the remove descends layers
  * @old: set to the removed value
  * @empty_depth: set to the depth of a layer the remove may have emptied
+ * @up: set to the leaf that linked the last layer it descended into
  *
  * Context: rcu_read_lock() held; no node lock held.
  * Return: 0 or -ENOENT.
  */
 static int masstree_remove_leaf(struct masstree_write *ws,
 				struct masstree_key *k,
-				union masstree_leafvalue *old, int *empty_depth)
+				union masstree_leafvalue *old, int *empty_depth,
+				struct masstree_leaf **up)
 {
 	struct masstree_node *root;
 	struct masstree_leaf *lf, *next;
@@ -565,6 +578,7 @@ static int masstree_remove_leaf(struct masstree_write *ws,
 	u64 v, perm;
 
 top:
+	*up = NULL;
 	root = READ_ONCE(ws->mt->root);
 	masstree_key_reset(k);
 layer:
@@ -591,6 +605,7 @@ relock:
 		root = masstree_layer_root(lf->lv[slot].layer);
 		if (root != lf->lv[slot].layer)
 			WRITE_ONCE(lf->lv[slot].layer, root);
+		*up = lf;
 		masstree_unlock(ws, &lf->node);
 		masstree_key_shift(k);
 		goto layer;
@@ -627,6 +642,7 @@ static int masstree_remove_entry(struct masstree *mt, const void *key,
 				 size_t len, union masstree_leafvalue *old)
 {
 	struct masstree_write ws = { .mt = mt };
+	struct masstree_leaf *up;
 	struct masstree_key k;
 	int depth = -1, err;
 
@@ -634,12 +650,15 @@ static int masstree_remove_entry(struct masstree *mt, const void *key,
 		return -E2BIG;
 	masstree_key_init(&k, key, len);
 	rcu_read_lock();
-	err = masstree_remove_leaf(&ws, &k, old, &depth);
+	err = masstree_remove_leaf(&ws, &k, old, &depth, &up);
 	if (depth >= 0)
 		masstree_hook(MASSTREE_HOOK_LAYER_EMPTIED, &k);
 	/* Collapse emptied layers bottom-up; each may empty the one above. */
-	while (depth > 0 && masstree_collapse_layer(&ws, &k, depth))
+	/* The first starts from the leaf that linked the layer, the rest from the top. */
+	while (depth > 0 && masstree_collapse_layer(&ws, &k, depth, up)) {
 		depth--;
+		up = NULL;
+	}
 	if (!depth)
 		masstree_collapse_top(&ws);
 	rcu_read_unlock();
