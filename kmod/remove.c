@@ -11,10 +11,12 @@
  *
  * 1. An empty leaf that is not its layer's leftmost is deleted, and so is
  *    one left with a few entries (MASSTREE_MERGE_BELOW) whose left
- *    neighbour can take them without allocating: they move there first,
- *    published by one permuter store, and are in both leaves until the
- *    deletion ends (lookups find either copy; scans resume past the last
- *    key they returned, so they skip the second).
+ *    neighbour, under the same parent, can take them without allocating:
+ *    they move there first, published by one permuter store, and are in
+ *    both leaves until the deletion ends (lookups find either copy; scans
+ *    resume past the last key they returned, so they skip the second).
+ *    Only an empty leaf may be child 0 of its parent (see the redirect
+ *    below: a stale route past it may only miss keys that were absent).
  *    Locks, in the global order every writer follows (upper layers before
  *    lower ones; within a layer, leaves left to right, then internodes
  *    bottom-up): its left neighbour, the leaf, then as many ancestors as
@@ -333,8 +335,30 @@ static bool masstree_delete_leaf(struct masstree_write *ws,
 		return false;
 	}
 
-	masstree_merge_entries(p, lf);
-	masstree_unhook(ws, &lf->node, &p->node, chain, &height, &rt);
+	if (masstree_perm_size(lf->permutation)) {
+		struct masstree_internode *pa = masstree_lock_parent(ws, &lf->node);
+		unsigned int i = pa ? masstree_child_index(pa, &lf->node) : 0;
+
+		/*
+		 * Entries move only to a sibling under the same parent: a
+		 * redirect would leave a stale route (an ancestor read before
+		 * it, the parent after) that misses them in @p.
+		 */
+		if (!i) {
+			if (pa)
+				masstree_unlock_raw(ws, &pa->node);
+			masstree_unlock_raw(ws, &lf->node);
+			masstree_unlock_raw(ws, &p->node);
+			return false;
+		}
+		chain[height++] = pa;
+		masstree_merge_entries(p, lf);
+		masstree_internode_drop(pa, i);
+		if (!pa->nkeys && !READ_ONCE(pa->node.parent))
+			masstree_collapse_root(ws, pa, &p->node, &rt);
+	} else {
+		masstree_unhook(ws, &lf->node, &p->node, chain, &height, &rt);
+	}
 	next = lf->next;
 	WRITE_ONCE(p->next, next);
 	if (next)
