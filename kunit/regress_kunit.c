@@ -221,6 +221,51 @@ static void insert_survives_delete_and_redirect(struct kunit *test)
 }
 
 /*
+ * The rule that keeps #40 away once leaves merge: a leaf left with few
+ * keys moves them only into a sibling under the same parent. As child 0
+ * it stays (moving them would need a redirect, and a lookup that read the
+ * root before it and the parent after would miss them); as child 1 it
+ * merges into child 0.
+ */
+static void few_keys_merge_only_under_the_same_parent(struct kunit *test)
+{
+	struct masstree *mt = regress_tree(test, MASSTREE_FLAGS_INDEX);
+	struct masstree_internode *root, *pa;
+	struct masstree_leaf *lf, *second;
+	u64 i, low, low2, value;
+
+	for (i = 0; i < 1000; i++)
+		KUNIT_ASSERT_EQ(test, put_u64(mt, i * 16, i), 0);
+	root = masstree_to_internode(mt->root);
+	pa = masstree_to_internode(root->child[1]);
+	lf = masstree_to_leaf(pa->child[0]);
+	second = masstree_to_leaf(pa->child[1]);
+	low = lf->ikey[0];
+	low2 = second->ikey[0];
+	/* Room on the left of both: empty the leaves' left neighbours a bit. */
+	for (i = 0; i < 8; i++) {
+		KUNIT_EXPECT_EQ(test, remove_u64(mt, low - 16 - i * 16), 0);
+		KUNIT_EXPECT_EQ(test, remove_u64(mt, low + (14 - i) * 16), 0);
+	}
+	/* Child 0 down to 4 keys... and its neighbour under another parent. */
+	for (i = 8; i < 11; i++)
+		KUNIT_EXPECT_EQ(test, remove_u64(mt, low + (14 - i) * 16), 0);
+	KUNIT_EXPECT_FALSE(test, masstree_v_is_deleted(READ_ONCE(lf->node.version)));
+	KUNIT_EXPECT_EQ(test, masstree_perm_size(lf->permutation), 4ULL);
+	/* Child 1 down to 4 keys merges into child 0. */
+	for (i = 0; i < 11; i++)
+		KUNIT_EXPECT_EQ(test, remove_u64(mt, low2 + (14 - i) * 16), 0);
+	KUNIT_EXPECT_TRUE(test, masstree_v_is_deleted(READ_ONCE(second->node.version)));
+	KUNIT_EXPECT_EQ(test, masstree_perm_size(lf->permutation), 8ULL);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_EQ(test, get_u64(mt, low + i * 16, &value), 0);
+		KUNIT_EXPECT_EQ(test, get_u64(mt, low2 + i * 16, &value), 0);
+	}
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	regress_free(test, mt);
+}
+
+/*
  * #35. An insert held after it found the only leaf; meanwhile the leaf
  * splits, its key's range moves right, and the left (leftmost) leaf
  * empties. Then the opposite: the right leaf empties and is deleted, and
@@ -426,6 +471,7 @@ static void lookup_across_remove_and_reinsert(struct kunit *test)
 
 static struct kunit_case masstree_regress_cases[] = {
 	KUNIT_CASE(insert_survives_delete_and_redirect),
+	KUNIT_CASE(few_keys_merge_only_under_the_same_parent),
 	KUNIT_CASE(insert_survives_split_then_emptied_leaf),
 	KUNIT_CASE(layer_cleanup_and_insert_do_not_deadlock),
 	KUNIT_CASE(writer_in_a_deleted_layer_restarts_from_the_top),
