@@ -223,30 +223,14 @@ static int masstree_write_leaf(struct masstree_write *ws,
 			       union masstree_leafvalue val,
 			       unsigned int flags)
 {
-	struct masstree_node *root;
-	struct masstree_leaf *lf, *next;
+	struct masstree_node *root = READ_ONCE(ws->mt->root);
+	struct masstree_leaf *lf;
 	unsigned int pos, slot;
 	bool match;
 	u8 klen;
-	u64 v;
 
-top:
-	root = READ_ONCE(ws->mt->root);
-	masstree_key_reset(k);
 layer:
-	lf = masstree_reach_leaf(root, k, &v);
-	masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
-relock:
-	masstree_lock(ws, &lf->node);
-	next = masstree_leaf_for(lf, k, v);
-	if (unlikely(next != lf)) {
-		masstree_unlock(ws, &lf->node);
-		if (!next)
-			goto top;
-		lf = next;
-		v = 0;	/* no snapshot of it: check its next too */
-		goto relock;
-	}
+	lf = masstree_lock_leaf(ws, root, NULL, k);
 	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
 				   masstree_key_klen(k), &match);
 	if (!match) {

@@ -477,49 +477,35 @@ static bool masstree_collapse_layer(struct masstree_write *ws,
 	struct masstree_internode *chain[MASSTREE_MAX_HEIGHT];
 	struct masstree_retired rt = {};
 	struct masstree_node *root, *n;
-	struct masstree_leaf *lf, *lm, *next;
+	struct masstree_leaf *lf, *lm;
 	unsigned int pos, slot, height = 0;
 	bool match, emptied = false;
-	u64 v, perm;
+	u64 perm;
 
+	masstree_key_reset(k);
 	if (hint) {
-		masstree_key_reset(k);
 		while (k->off / MASSTREE_SLICE_LEN + 1 < depth)
 			masstree_key_shift(k);
-		lf = hint;
-		v = 0;
-		goto relock;
+		lf = masstree_lock_leaf(ws, NULL, hint, k);
+	} else {
+		lf = masstree_lock_leaf(ws, READ_ONCE(ws->mt->root), NULL, k);
 	}
-top:
-	root = READ_ONCE(ws->mt->root);
-	masstree_key_reset(k);
-layer:
-	lf = masstree_reach_leaf(root, k, &v);
-relock:
-	masstree_lock_raw(ws, &lf->node);
-	next = masstree_leaf_for(lf, k, v);
-	if (next != lf) {
-		masstree_unlock_raw(ws, &lf->node);
-		if (!next)
-			goto top;
-		lf = next;
-		v = 0;
-		goto relock;
-	}
-	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
-				   MASSTREE_KLEN_SUFFIX, &match);
-	slot = masstree_perm_slot(lf->permutation, pos);
-	if (!match || lf->klen[slot] != MASSTREE_KLEN_LAYER) {
-		masstree_unlock_raw(ws, &lf->node);
-		return false;	/* someone else collapsed it */
-	}
-	root = masstree_layer_root(lf->lv[slot].layer);
-	if (root != lf->lv[slot].layer)
-		WRITE_ONCE(lf->lv[slot].layer, root);
-	if (k->off / MASSTREE_SLICE_LEN + 1 < depth) {
-		masstree_unlock_raw(ws, &lf->node);
+	for (;;) {
+		pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
+					   MASSTREE_KLEN_SUFFIX, &match);
+		slot = masstree_perm_slot(lf->permutation, pos);
+		if (!match || lf->klen[slot] != MASSTREE_KLEN_LAYER) {
+			masstree_unlock(ws, &lf->node);
+			return false;	/* someone else collapsed it */
+		}
+		root = masstree_layer_root(lf->lv[slot].layer);
+		if (root != lf->lv[slot].layer)
+			WRITE_ONCE(lf->lv[slot].layer, root);
+		if (k->off / MASSTREE_SLICE_LEN + 1 == depth)
+			break;
+		masstree_unlock(ws, &lf->node);
 		masstree_key_shift(k);
-		goto layer;
+		lf = masstree_lock_leaf(ws, root, NULL, k);
 	}
 
 	/* @lf links the layer: lock its leftmost leaf, then what is above. */
@@ -550,7 +536,7 @@ relock:
 		emptied = !lf->next;
 		goto unlock_linker;
 	}
-	masstree_unlock_raw(ws, &lf->node);
+	masstree_unlock(ws, &lf->node);
 	return masstree_delete_leaf(ws, lf);
 
 unlock:
@@ -558,7 +544,7 @@ unlock:
 		masstree_unlock_raw(ws, &chain[--height]->node);
 	masstree_unlock_raw(ws, &lm->node);
 unlock_linker:
-	masstree_unlock_raw(ws, &lf->node);
+	masstree_unlock(ws, &lf->node);
 	return emptied;
 }
 
@@ -594,31 +580,20 @@ static int masstree_remove_leaf(struct masstree_write *ws,
 				union masstree_leafvalue *old, int *empty_depth,
 				struct masstree_leaf **up)
 {
-	struct masstree_node *root;
-	struct masstree_leaf *lf, *next;
+	struct masstree_node *root = READ_ONCE(ws->mt->root);
+	struct masstree_leaf *lf;
 	unsigned int pos, slot;
 	bool match;
 	u8 klen;
-	u64 v, perm;
+	u64 perm;
 
-top:
+	/*
+	 * Set on entering each layer: when the key's leaf is below layer 0,
+	 * the last one set links that leaf's layer.
+	 */
 	*up = NULL;
-	root = READ_ONCE(ws->mt->root);
-	masstree_key_reset(k);
 layer:
-	lf = masstree_reach_leaf(root, k, &v);
-	masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
-relock:
-	masstree_lock(ws, &lf->node);
-	next = masstree_leaf_for(lf, k, v);
-	if (unlikely(next != lf)) {
-		masstree_unlock(ws, &lf->node);
-		if (!next)
-			goto top;
-		lf = next;
-		v = 0;
-		goto relock;
-	}
+	lf = masstree_lock_leaf(ws, root, NULL, k);
 	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
 				   masstree_key_klen(k), &match);
 	if (!match)

@@ -319,6 +319,51 @@ static inline void masstree_hook(enum masstree_hook hook,
 }
 #endif
 
+/**
+ * masstree_lock_leaf() - lock the leaf that holds @k's slice in one layer
+ * @ws: the write state
+ * @root: the layer's root (or a node that was), to descend from; or NULL
+ * @lf: with @root NULL, a leaf of that layer to start from instead
+ * @k: the key, positioned at the layer
+ *
+ * Finds the leaf as a reader would and locks it, walking right if it split
+ * meanwhile. If it was deleted (maybe with its layer), or the route to it
+ * went stale, starts again from the top of the tree: @k is then back at
+ * layer 0, and so is the leaf returned.
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the locked leaf.
+ */
+static inline struct masstree_leaf *masstree_lock_leaf(struct masstree_write *ws,
+							struct masstree_node *root,
+							struct masstree_leaf *lf,
+							struct masstree_key *k)
+	__acquires(lf)
+{
+	struct masstree_leaf *next;
+	u64 v = 0;	/* no snapshot of a given leaf: check its next too */
+
+	if (root) {
+		lf = masstree_reach_leaf(root, k, &v);
+		masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
+	}
+	for (;;) {
+		masstree_lock(ws, &lf->node);
+		next = masstree_leaf_for(lf, k, v);
+		if (likely(next == lf))
+			return lf;
+		masstree_unlock(ws, &lf->node);
+		v = 0;
+		if (next) {
+			lf = next;
+			continue;
+		}
+		masstree_key_reset(k);
+		lf = masstree_reach_leaf(READ_ONCE(ws->mt->root), k, &v);
+		masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
+	}
+}
+
 static inline void masstree_count_bytes(struct masstree *mt, long bytes)
 {
 	percpu_counter_add(&mt->nr_bytes, bytes);
