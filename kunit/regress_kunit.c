@@ -117,18 +117,6 @@ static void regress_finish(struct kunit *test, struct regress_call *c,
 	masstree_set_test_hook(NULL);
 }
 
-static struct masstree *regress_tree(struct kunit *test, unsigned int flags)
-{
-	struct masstree *mt = kunit_kzalloc(test, sizeof(*mt), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, mt);
-	KUNIT_ASSERT_EQ(test, masstree_init(mt, flags,
-					    flags & MASSTREE_FLAGS_INDEX ?
-					    NULL : test_value_release,
-					    GFP_KERNEL), 0);
-	return mt;
-}
-
 static int put_u64(struct masstree *mt, u64 key, u64 value)
 {
 	u8 buf[8];
@@ -154,25 +142,6 @@ static int remove_u64(struct masstree *mt, u64 key)
 	return masstree_remove_index(mt, buf, sizeof(buf), NULL);
 }
 
-static unsigned long new_tree_bytes(void)
-{
-	struct masstree mt;
-	unsigned long bytes;
-
-	if (masstree_init(&mt, MASSTREE_FLAGS_INDEX, NULL, GFP_KERNEL))
-		return 0;
-	bytes = masstree_bytes(&mt);
-	masstree_destroy(&mt);
-	return bytes;
-}
-
-static void regress_free(struct kunit *test, struct masstree *mt)
-{
-	masstree_destroy(mt);
-	masstree_reclaim_flush();
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_values_live), 0L);
-}
-
 /*
  * #40. Leaf L is child 0 of a parent that is not leftmost: emptying it
  * deletes it and raises the parent's low bound in the root (a redirect).
@@ -181,7 +150,7 @@ static void regress_free(struct kunit *test, struct masstree *mt)
  */
 static void insert_survives_delete_and_redirect(struct kunit *test)
 {
-	struct masstree *mt = regress_tree(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	struct regress_call c = { .mt = mt, .op = OP_PUT, .value = 777 };
 	struct masstree_internode *root, *pa;
 	struct masstree_leaf *lf, *left;
@@ -217,7 +186,7 @@ static void insert_survives_delete_and_redirect(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, get_u64(mt, low + 1, &value), 0);
 	KUNIT_EXPECT_EQ(test, value, 777ULL);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	regress_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -229,7 +198,7 @@ static void insert_survives_delete_and_redirect(struct kunit *test)
  */
 static void few_keys_merge_only_under_the_same_parent(struct kunit *test)
 {
-	struct masstree *mt = regress_tree(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	struct masstree_internode *root, *pa;
 	struct masstree_leaf *lf, *second;
 	u64 i, low, low2, value;
@@ -262,7 +231,7 @@ static void few_keys_merge_only_under_the_same_parent(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, get_u64(mt, low2 + i * 16, &value), 0);
 	}
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	regress_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -273,7 +242,7 @@ static void few_keys_merge_only_under_the_same_parent(struct kunit *test)
  */
 static void insert_survives_split_then_emptied_leaf(struct kunit *test)
 {
-	struct masstree *mt = regress_tree(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	struct regress_call c = { .mt = mt, .op = OP_PUT, .value = 145 };
 	struct task_struct *task;
 	u8 key[8];
@@ -311,9 +280,9 @@ static void insert_survives_split_then_emptied_leaf(struct kunit *test)
 		remove_u64(mt, 145 + round);
 		KUNIT_EXPECT_EQ(test, masstree_count(mt), 0UL);
 		KUNIT_EXPECT_TRUE(test, masstree_node_is_leaf(mt->root));
-		KUNIT_EXPECT_EQ(test, masstree_bytes(mt), new_tree_bytes());
+		KUNIT_EXPECT_EQ(test, masstree_bytes(mt), tree_test_new_bytes());
 	}
-	regress_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* Scans over the held state: count the keys, remember the last. */
@@ -359,7 +328,7 @@ static void scan_past_empty_layer(struct kunit *test, struct masstree *mt,
  */
 static void layer_cleanup_and_insert_do_not_deadlock(struct kunit *test)
 {
-	struct masstree *mt = regress_tree(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	struct regress_call c = { .mt = mt, .op = OP_REMOVE,
 				  .key = "ppppppppb", .len = 9 };
 	struct task_struct *task;
@@ -400,9 +369,9 @@ static void layer_cleanup_and_insert_do_not_deadlock(struct kunit *test)
 	KUNIT_EXPECT_LT(test, masstree_bytes(mt), with_layer);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
 	KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, "zzz", 3, NULL), 0);
-	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), new_tree_bytes());
+	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), tree_test_new_bytes());
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	regress_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -412,7 +381,7 @@ static void layer_cleanup_and_insert_do_not_deadlock(struct kunit *test)
  */
 static void writer_in_a_deleted_layer_restarts_from_the_top(struct kunit *test)
 {
-	struct masstree *mt = regress_tree(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	struct regress_call c = { .mt = mt, .op = OP_PUT, .key = "qqqqqqqqzz",
 				  .len = 10, .value = 9 };
 	struct task_struct *task;
@@ -427,13 +396,13 @@ static void writer_in_a_deleted_layer_restarts_from_the_top(struct kunit *test)
 	task = regress_start_held(test, &c, MASSTREE_HOOK_WRITE_REACHED);
 	KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, "qqqqqqqqa", 9, NULL), 0);
 	KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, "qqqqqqqqb", 9, NULL), 0);
-	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), new_tree_bytes());
+	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), tree_test_new_bytes());
 	regress_finish(test, &c, task);
 	KUNIT_EXPECT_EQ(test, c.err, 0);
 	KUNIT_EXPECT_EQ(test, masstree_get_index(mt, "qqqqqqqqzz", 10, &value), 0);
 	KUNIT_EXPECT_EQ(test, value, 9ULL);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	regress_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -443,7 +412,7 @@ static void writer_in_a_deleted_layer_restarts_from_the_top(struct kunit *test)
  */
 static void lookup_across_remove_and_reinsert(struct kunit *test)
 {
-	struct masstree *mt = regress_tree(test, 0);
+	struct masstree *mt = tree_test_new(test, 0);
 	struct regress_call c = { .mt = mt, .op = OP_GET, .key = "k", .len = 1 };
 	struct test_value *v1 = test_value_new(1), *v2 = test_value_new(2);
 	struct task_struct *task;
@@ -466,7 +435,7 @@ static void lookup_across_remove_and_reinsert(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, test_value_of(c.ref), 2ULL);
 	kref_put(c.ref, test_value_release);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	regress_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 static struct kunit_case masstree_regress_cases[] = {

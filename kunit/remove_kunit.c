@@ -18,40 +18,6 @@ static bool masstree_root_is_leaf(struct masstree *mt)
 	return masstree_node_is_leaf(mt->root);
 }
 
-static struct masstree *rm_tree_new(struct kunit *test, unsigned int flags)
-{
-	struct masstree *mt = kunit_kzalloc(test, sizeof(*mt), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, mt);
-	KUNIT_ASSERT_EQ(test, masstree_init(mt, flags,
-					    flags & MASSTREE_FLAGS_INDEX ?
-					    NULL : test_value_release,
-					    GFP_KERNEL), 0);
-	return mt;
-}
-
-static void rm_tree_free(struct kunit *test, struct masstree *mt)
-{
-	masstree_destroy(mt);
-	masstree_reclaim_flush();
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_values_live), 0L);
-}
-
-static int rm_put(struct masstree *mt, u64 id, u64 value)
-{
-	u8 key[TREE_TEST_KEY_MAX];
-
-	return masstree_put_index(mt, key, tree_test_key(id, key), value,
-				  MASSTREE_ANY, GFP_KERNEL);
-}
-
-static int rm_get(struct masstree *mt, u64 id, u64 *value)
-{
-	u8 key[TREE_TEST_KEY_MAX];
-
-	return masstree_get_index(mt, key, tree_test_key(id, key), value);
-}
-
 static int rm_remove(struct masstree *mt, u64 id, u64 *value)
 {
 	u8 key[TREE_TEST_KEY_MAX];
@@ -63,36 +29,24 @@ static int rm_remove(struct masstree *mt, u64 id, u64 *value)
 #define KUNIT_EXPECT_TREE_AS_NEW(test, mt) do {				\
 	KUNIT_EXPECT_TREE_VALID(test, mt);				\
 	KUNIT_EXPECT_EQ(test, masstree_count(mt), 0UL);			\
-	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), masstree_new_bytes());\
+	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), tree_test_new_bytes());\
 	KUNIT_EXPECT_TRUE(test, masstree_root_is_leaf(mt));		\
 } while (0)
 
-static unsigned long masstree_new_bytes(void)
-{
-	struct masstree mt;
-	unsigned long bytes;
-
-	if (masstree_init(&mt, MASSTREE_FLAGS_INDEX, NULL, GFP_KERNEL))
-		return 0;
-	bytes = masstree_bytes(&mt);
-	masstree_destroy(&mt);
-	return bytes;
-}
-
 static void remove_returns_the_value_once(struct kunit *test)
 {
-	struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
-	struct masstree *obj = rm_tree_new(test, 0);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *obj = tree_test_new(test, 0);
 	struct test_value *tv = test_value_new(5);
 	u8 big[MASSTREE_MAX_KEY_LEN + 1] = {};
 	struct kref *ref;
 	u64 value;
 
 	KUNIT_ASSERT_NOT_NULL(test, tv);
-	KUNIT_EXPECT_EQ(test, rm_put(mt, 7, 70), 0);
+	KUNIT_EXPECT_EQ(test, tree_test_put(mt, 7, 70, MASSTREE_ANY), 0);
 	KUNIT_EXPECT_EQ(test, rm_remove(mt, 7, &value), 0);
 	KUNIT_EXPECT_EQ(test, value, 70ULL);
-	KUNIT_EXPECT_EQ(test, rm_get(mt, 7, &value), -ENOENT);
+	KUNIT_EXPECT_EQ(test, tree_test_get(mt, 7, &value), -ENOENT);
 	KUNIT_EXPECT_EQ(test, rm_remove(mt, 7, &value), -ENOENT);
 	KUNIT_EXPECT_EQ(test, rm_remove(mt, 8, NULL), -ENOENT);
 	KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, big, sizeof(big), NULL),
@@ -116,8 +70,8 @@ static void remove_returns_the_value_once(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, masstree_get(obj, "a", 1));
 	KUNIT_EXPECT_TREE_AS_NEW(test, obj);
 	test_value_put(tv);
-	rm_tree_free(test, mt);
-	rm_tree_free(test, obj);
+	tree_test_free(test, mt);
+	tree_test_free(test, obj);
 }
 
 static u64 rm_ascending(u64 i, u64 n)
@@ -143,7 +97,7 @@ static u64 rm_shuffled(u64 i, u64 n)
  */
 static void remove_all_in_order(struct kunit *test, u64 (*order)(u64 i, u64 n))
 {
-	struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	u64 n = MASSTREE_TEST_IN_KERNEL ? 16384 : 131072, i, j, value;
 	u8 *removed = kunit_kzalloc(test, n, GFP_KERNEL);
 	unsigned long bad = 0;
@@ -153,7 +107,7 @@ static void remove_all_in_order(struct kunit *test, u64 (*order)(u64 i, u64 n))
 	for (round = 0; round < 2; round++) {
 		memset(removed, 0, n);
 		for (i = 0; i < n; i++)
-			bad += rm_put(mt, i, i + 1) != 0;
+			bad += tree_test_put(mt, i, i + 1, MASSTREE_ANY) != 0;
 		KUNIT_EXPECT_EQ(test, masstree_count(mt), (unsigned long)n);
 		for (i = 0; i < n; i++) {
 			u64 id = order(i, n);
@@ -167,12 +121,12 @@ static void remove_all_in_order(struct kunit *test, u64 (*order)(u64 i, u64 n))
 			KUNIT_EXPECT_EQ(test, masstree_count(mt), (unsigned long)(n - i - 1));
 			/* What is left is all there; what went is gone. */
 			for (j = 0; j < n; j += 7)
-				bad += rm_get(mt, j, &value) != (removed[j] ? -ENOENT : 0);
+				bad += tree_test_get(mt, j, &value) != (removed[j] ? -ENOENT : 0);
 		}
 		KUNIT_EXPECT_EQ(test, bad, 0UL);
 		KUNIT_EXPECT_TREE_AS_NEW(test, mt);
 	}
-	rm_tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 static void remove_ascending_to_empty(struct kunit *test)
@@ -193,7 +147,7 @@ static void remove_random_to_empty(struct kunit *test)
 /* Every prefix of a long key, removed shortest first then longest first. */
 static void remove_layers_back_to_one_leaf(struct kunit *test)
 {
-	struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	static u8 key[300];
 	unsigned int len, round;
 	unsigned long bad = 0;
@@ -215,7 +169,7 @@ static void remove_layers_back_to_one_leaf(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, bad, 0UL);
 		KUNIT_EXPECT_TREE_AS_NEW(test, mt);
 	}
-	rm_tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -224,7 +178,7 @@ static void remove_layers_back_to_one_leaf(struct kunit *test)
  */
 static void root_with_one_child_collapses(struct kunit *test)
 {
-	struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	u8 key[8];
 	u64 i, value;
 
@@ -237,7 +191,7 @@ static void root_with_one_child_collapses(struct kunit *test)
 	test_put_be64(MASSTREE_LEAF_WIDTH, key);
 	KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key, 8, &value), 0);
 	KUNIT_EXPECT_TRUE(test, masstree_root_is_leaf(mt));
-	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), masstree_new_bytes());
+	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), tree_test_new_bytes());
 	KUNIT_EXPECT_EQ(test, masstree_count(mt), (unsigned long)MASSTREE_LEAF_WIDTH);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
 	for (i = 0; i < MASSTREE_LEAF_WIDTH; i++) {
@@ -252,7 +206,7 @@ static void root_with_one_child_collapses(struct kunit *test)
 							 MASSTREE_ANY, GFP_KERNEL), 0);
 	}
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	rm_tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -262,7 +216,7 @@ static void root_with_one_child_collapses(struct kunit *test)
  */
 static void random_removes_keep_memory_proportional(struct kunit *test)
 {
-	struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	u64 n = MASSTREE_TEST_IN_KERNEL ? 16384 : 131072, i, id, value;
 	unsigned long full, left;
 	u8 key[8];
@@ -289,7 +243,7 @@ static void random_removes_keep_memory_proportional(struct kunit *test)
 		test_put_be64(id * 0x9e3779b97f4a7c15ULL, key);
 		KUNIT_EXPECT_EQ(test, masstree_get_index(mt, key, 8, &value), 0);
 	}
-	rm_tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* Random get / put / remove against a plain array, then empty it. */
@@ -301,7 +255,7 @@ static void differential_with_removes(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, ref);
 	for (seed = 0; seed < seeds; seed++) {
-		struct masstree *mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+		struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 		/* Skewed toward removes half the time: trees grow and shrink. */
 		unsigned int phase_bias = 0;
 
@@ -316,7 +270,7 @@ static void differential_with_removes(struct kunit *test)
 			switch (r & 7) {
 			case 0:
 			case 1:
-				err = rm_get(mt, id, &value);
+				err = tree_test_get(mt, id, &value);
 				bad += err != (ref[id] ? 0 : -ENOENT) ||
 				       (!err && value != ref[id]);
 				break;
@@ -325,7 +279,7 @@ static void differential_with_removes(struct kunit *test)
 			case 4:
 				if (phase_bias == 2)
 					goto remove;
-				err = rm_put(mt, id, v);
+				err = tree_test_put(mt, id, v, MASSTREE_ANY);
 				bad += err != 0;
 				ref[id] = v;
 				break;
@@ -349,7 +303,7 @@ remove:
 		}
 		KUNIT_EXPECT_EQ(test, bad, 0UL);
 		KUNIT_EXPECT_TREE_AS_NEW(test, mt);
-		rm_tree_free(test, mt);
+		tree_test_free(test, mt);
 	}
 }
 
@@ -396,14 +350,14 @@ static int rm_writer(void *arg)
 		if (s->churn) {
 			j = get_random_u32() % 512;
 			if (get_random_u32() & 1) {
-				if (rm_put(s->mt, rm_writer_id(t->w, j), j))
+				if (tree_test_put(s->mt, rm_writer_id(t->w, j), j, MASSTREE_ANY))
 					atomic_long_inc(&s->errors);
 			} else {
 				rm_remove(s->mt, rm_writer_id(t->w, j), NULL);
 			}
 		} else if (ahead - behind < 2000 && (get_random_u32() & 1)) {
 			j = ahead++;
-			if (rm_put(s->mt, rm_writer_id(t->w, j), j))
+			if (tree_test_put(s->mt, rm_writer_id(t->w, j), j, MASSTREE_ANY))
 				atomic_long_inc(&s->errors);
 		} else if (behind < ahead) {
 			j = behind++;
@@ -431,10 +385,10 @@ static int rm_reader(void *arg)
 	while (!kthread_should_stop()) {
 		u64 id = (get_random_u32() % s->stable) * 8;
 
-		if (rm_get(s->mt, id, &value) || value != id + 1)
+		if (tree_test_get(s->mt, id, &value) || value != id + 1)
 			atomic_long_inc(&s->errors);
 		/* Keys of writers come and go: any answer, but no crash. */
-		rm_get(s->mt, rm_writer_id(get_random_u32() % RM_WRITERS,
+		tree_test_get(s->mt, rm_writer_id(get_random_u32() % RM_WRITERS,
 					   get_random_u32() % 4096), &value);
 		if (!(++reads & 255))
 			cond_resched();
@@ -452,11 +406,11 @@ static void run_remove_stress(struct kunit *test, bool churn)
 	int n;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	s->mt = rm_tree_new(test, MASSTREE_FLAGS_INDEX);
+	s->mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	s->stable = MASSTREE_TEST_N(2000, 20000);
 	s->churn = churn;
 	for (i = 0; i < s->stable; i++)
-		KUNIT_ASSERT_EQ(test, rm_put(s->mt, i * 8, i * 8 + 1), 0);
+		KUNIT_ASSERT_EQ(test, tree_test_put(s->mt, i * 8, i * 8 + 1, MASSTREE_ANY), 0);
 	/* Create every thread before any runs: no sleeping under a lock. */
 	for (n = 0; n < RM_WRITERS + RM_READERS; n++) {
 		th[n].s = s;
@@ -485,7 +439,7 @@ static void run_remove_stress(struct kunit *test, bool churn)
 			bad++;
 	KUNIT_EXPECT_EQ(test, bad, 0UL);
 	KUNIT_EXPECT_TREE_AS_NEW(test, s->mt);
-	rm_tree_free(test, s->mt);
+	tree_test_free(test, s->mt);
 }
 
 static void writers_chase_removers_readers_see_stable_keys(struct kunit *test)

@@ -169,29 +169,10 @@ static struct keyset *layered_keys(struct kunit *test)
 	return ks;
 }
 
-static struct masstree *tree_new(struct kunit *test, unsigned int flags)
-{
-	struct masstree *mt = kunit_kzalloc(test, sizeof(*mt), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, mt);
-	KUNIT_ASSERT_EQ(test, masstree_init(mt, flags,
-					    flags & MASSTREE_FLAGS_INDEX ?
-					    NULL : test_value_release,
-					    GFP_KERNEL), 0);
-	return mt;
-}
-
-static void tree_free(struct kunit *test, struct masstree *mt)
-{
-	masstree_destroy(mt);
-	masstree_reclaim_flush();
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_values_live), 0L);
-}
-
 /* An index tree holding every key of @ks, each with its index as value. */
 static struct masstree *tree_of(struct kunit *test, const struct keyset *ks)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	unsigned int i, bad = 0;
 
 	/* Every other key first, then the rest: splits in the middle. */
@@ -307,7 +288,7 @@ static unsigned int check_scan(struct masstree *mt, const struct keyset *ks,
 
 static void scan_of_an_empty_tree_visits_nothing(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	struct keyset *ks = keyset_new(test, 1);
 	struct seen *s = seen_new(test, ks, 1);
 	struct masstree_cursor *cur = kunit_kmalloc(test, sizeof(*cur), GFP_KERNEL);
@@ -325,7 +306,7 @@ static void scan_of_an_empty_tree_visits_nothing(struct kunit *test)
 						   MASSTREE_SCAN_FROM_EDGE), 0);
 	KUNIT_EXPECT_EQ(test, masstree_cursor_next(cur, &val), -ENOENT);
 	KUNIT_EXPECT_EQ(test, masstree_cursor_next(cur, &val), -ENOENT);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* Whole scans return every key once, in order, both ways, both forms. */
@@ -372,7 +353,7 @@ static void full_scans_cross_layers_in_memcmp_order(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0U);
 	KUNIT_EXPECT_EQ(test, n, 0U);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* A random key over a small alphabet: often a prefix of, or near, others. */
@@ -425,7 +406,7 @@ static void start_keys_inclusive_exclusive_and_absent(struct kunit *test)
 	memcpy(buf, ks->key[7], ks->len[7]);
 	bad += check_scan(mt, ks, s, buf, buf, ks->len[7], NULL, 0, 10, 0);
 	KUNIT_EXPECT_EQ(test, bad, 0U);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* Inclusive and exclusive end keys, present or absent; counts; no limit. */
@@ -457,7 +438,7 @@ static void end_keys_and_counts_bound_the_scan(struct kunit *test)
 			  ks->len[3], 0, MASSTREE_SCAN_END_EXCLUSIVE);
 	KUNIT_EXPECT_EQ(test, s->n, 0U);
 	KUNIT_EXPECT_EQ(test, bad, 0U);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 static void callback_return_stops_the_scan(struct kunit *test)
@@ -476,7 +457,7 @@ static void callback_return_stops_the_scan(struct kunit *test)
 	for (i = 0; i < 5; i++)
 		KUNIT_EXPECT_EQ(test, s->val[i], (u64)i);
 	KUNIT_EXPECT_EQ(test, s->mismatched, 0U);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -536,13 +517,13 @@ static void cursor_and_batches_resume_where_they_left_off(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, n, dir ? ks->n / 2 + 1 : ks->n - ks->n / 2);
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0U);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* Object mode: the callback borrows, the cursor returns a reference. */
 static void cursor_returns_one_reference_per_value(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, 0);
+	struct masstree *mt = tree_test_new(test, 0);
 	struct masstree_cursor *cur = kunit_kmalloc(test, sizeof(*cur), GFP_KERNEL);
 	struct test_value *tv[40];
 	union masstree_value val;
@@ -572,12 +553,12 @@ static void cursor_returns_one_reference_per_value(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad, 0U);
 	for (i = 0; i < ARRAY_SIZE(tv); i++)
 		KUNIT_EXPECT_EQ(test, kref_read(&tv[i]->ref), 1U);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 static void bad_arguments_get_clear_errnos(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	struct masstree_cursor *cur = kunit_kmalloc(test, sizeof(*cur), GFP_KERNEL);
 	struct keyset *ks = keyset_new(test, 1);
 	struct seen *s = seen_new(test, ks, 1);
@@ -606,7 +587,7 @@ static void bad_arguments_get_clear_errnos(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, masstree_cursor_init(cur, mt, "k", 1, 1U << 9),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, masstree_cursor_next(cur, &val), -ENOENT);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -668,7 +649,7 @@ static void differential_against_sorted_reference(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ks->n, universe);
 	s = seen_new(test, ks, 32);
 	for (seed = 0; seed < seeds; seed++) {
-		struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+		struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 
 		memset(present, 0, universe);
 		for (i = 0; i < n; i++) {
@@ -762,7 +743,7 @@ static void differential_against_sorted_reference(struct kunit *test)
 		for (i = 0, cnt = 0; i < universe; i++)
 			cnt += present[i];
 		KUNIT_EXPECT_EQ(test, masstree_count(mt), cnt);
-		tree_free(test, mt);
+		tree_test_free(test, mt);
 	}
 	kunit_info(test, "%lu ops, %lu scans", n * seeds, scans);
 }
@@ -957,7 +938,7 @@ static void scans_see_stable_keys_once_in_order_under_writers(struct kunit *test
 		keyset_add(test, ss->ks, buf, tree_test_key(i, buf));
 	keyset_sort(ss->ks);
 	KUNIT_ASSERT_EQ(test, ss->ks->n, universe);
-	ss->mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	ss->mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	for (i = 0; i < universe; i++) {
 		unsigned int len = tree_test_key(i, buf);
 		unsigned int rank = keyset_lower(ss->ks, buf, len, false);
@@ -993,7 +974,7 @@ static void scans_see_stable_keys_once_in_order_under_writers(struct kunit *test
 	kunit_info(test, "%ld scans of %ld keys, %ld writes",
 		   atomic_long_read(&ss->scans), atomic_long_read(&ss->keys),
 		   atomic_long_read(&ss->writes));
-	tree_free(test, ss->mt);
+	tree_test_free(test, ss->mt);
 }
 
 static struct kunit_case masstree_scan_cases[] = {

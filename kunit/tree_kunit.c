@@ -44,7 +44,7 @@ unsigned int tree_test_key(u64 id, u8 *buf)
 	}
 }
 
-static struct masstree *tree_new(struct kunit *test, unsigned int flags)
+struct masstree *tree_test_new(struct kunit *test, unsigned int flags)
 {
 	struct masstree *mt = kunit_kzalloc(test, sizeof(*mt), GFP_KERNEL);
 
@@ -56,15 +56,28 @@ static struct masstree *tree_new(struct kunit *test, unsigned int flags)
 	return mt;
 }
 
-/* Destroy, wait for RCU, and check every value went. */
-static void tree_free(struct kunit *test, struct masstree *mt)
+/* Destroy, wait for RCU and the deferred frees, check every value went. */
+void tree_test_free(struct kunit *test, struct masstree *mt)
 {
 	masstree_destroy(mt);
 	masstree_reclaim_flush();
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_values_live), 0L);
 }
 
-static int put_key(struct masstree *mt, u64 id, u64 value, unsigned int flags)
+/* What a new, empty tree takes: what every emptied tree must come back to. */
+unsigned long tree_test_new_bytes(void)
+{
+	struct masstree mt;
+	unsigned long bytes;
+
+	if (masstree_init(&mt, MASSTREE_FLAGS_INDEX, NULL, GFP_KERNEL))
+		return 0;
+	bytes = masstree_bytes(&mt);
+	masstree_destroy(&mt);
+	return bytes;
+}
+
+int tree_test_put(struct masstree *mt, u64 id, u64 value, unsigned int flags)
 {
 	u8 key[TREE_TEST_KEY_MAX];
 
@@ -72,7 +85,7 @@ static int put_key(struct masstree *mt, u64 id, u64 value, unsigned int flags)
 				  flags, GFP_KERNEL);
 }
 
-static int get_key(struct masstree *mt, u64 id, u64 *value)
+int tree_test_get(struct masstree *mt, u64 id, u64 *value)
 {
 	u8 key[TREE_TEST_KEY_MAX];
 
@@ -81,7 +94,7 @@ static int get_key(struct masstree *mt, u64 id, u64 *value)
 
 static void put_then_get_returns_the_value(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	u64 value = 0;
 
 	KUNIT_EXPECT_EQ(test, masstree_put_index(mt, "hello", 5, 42,
@@ -96,40 +109,40 @@ static void put_then_get_returns_the_value(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, value, 7ULL);
 	KUNIT_EXPECT_EQ(test, masstree_count(mt), 2UL);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 static void empty_tree_finds_nothing(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	u64 value;
 
 	KUNIT_EXPECT_EQ(test, masstree_get_index(mt, "", 0, &value), -ENOENT);
 	KUNIT_EXPECT_EQ(test, masstree_get_index(mt, "a", 1, &value), -ENOENT);
 	KUNIT_EXPECT_EQ(test, masstree_count(mt), 0UL);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* NOEXIST and EXIST as bpf(2) defines them; a refused put changes nothing. */
 static void put_flags_insert_only_and_replace_only(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	u64 value = 0;
 	u64 id;
 
 	for (id = 0; id < 8; id++) {
-		KUNIT_EXPECT_EQ(test, put_key(mt, id, id, MASSTREE_EXIST), -ENOENT);
-		KUNIT_EXPECT_EQ(test, get_key(mt, id, &value), -ENOENT);
-		KUNIT_EXPECT_EQ(test, put_key(mt, id, id, MASSTREE_NOEXIST), 0);
-		KUNIT_EXPECT_EQ(test, put_key(mt, id, 100, MASSTREE_NOEXIST), -EEXIST);
-		KUNIT_EXPECT_EQ(test, get_key(mt, id, &value), 0);
+		KUNIT_EXPECT_EQ(test, tree_test_put(mt, id, id, MASSTREE_EXIST), -ENOENT);
+		KUNIT_EXPECT_EQ(test, tree_test_get(mt, id, &value), -ENOENT);
+		KUNIT_EXPECT_EQ(test, tree_test_put(mt, id, id, MASSTREE_NOEXIST), 0);
+		KUNIT_EXPECT_EQ(test, tree_test_put(mt, id, 100, MASSTREE_NOEXIST), -EEXIST);
+		KUNIT_EXPECT_EQ(test, tree_test_get(mt, id, &value), 0);
 		KUNIT_EXPECT_EQ(test, value, id);
-		KUNIT_EXPECT_EQ(test, put_key(mt, id, 200 + id, MASSTREE_EXIST), 0);
-		KUNIT_EXPECT_EQ(test, get_key(mt, id, &value), 0);
+		KUNIT_EXPECT_EQ(test, tree_test_put(mt, id, 200 + id, MASSTREE_EXIST), 0);
+		KUNIT_EXPECT_EQ(test, tree_test_get(mt, id, &value), 0);
 		KUNIT_EXPECT_EQ(test, value, 200 + id);
-		KUNIT_EXPECT_EQ(test, put_key(mt, id, 300 + id, MASSTREE_ANY), 0);
-		KUNIT_EXPECT_EQ(test, get_key(mt, id, &value), 0);
+		KUNIT_EXPECT_EQ(test, tree_test_put(mt, id, 300 + id, MASSTREE_ANY), 0);
+		KUNIT_EXPECT_EQ(test, tree_test_get(mt, id, &value), 0);
 		KUNIT_EXPECT_EQ(test, value, 300 + id);
 	}
 	/* Same slice, another suffix: absent, so EXIST refuses it too. */
@@ -138,13 +151,13 @@ static void put_flags_insert_only_and_replace_only(struct kunit *test)
 			-ENOENT);
 	KUNIT_EXPECT_EQ(test, masstree_count(mt), 8UL);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 static void bad_input_gets_a_clear_errno(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
-	struct masstree *obj = tree_new(test, 0);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *obj = tree_test_new(test, 0);
 	struct masstree other;
 	static u8 big[MASSTREE_MAX_KEY_LEN + 1];
 	struct kref ref;
@@ -180,14 +193,14 @@ static void bad_input_gets_a_clear_errno(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, masstree_count(obj), 0UL);
 	KUNIT_EXPECT_EQ(test, kref_read(&ref), 1U);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	tree_free(test, mt);
-	tree_free(test, obj);
+	tree_test_free(test, mt);
+	tree_test_free(test, obj);
 }
 
 /* Insert @n 8-byte keys in the order @order gives; check all, then absents. */
 static void insert_in_order(struct kunit *test, u64 (*order)(u64 i, u64 n))
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	u64 n = MASSTREE_TEST_N(100000, 1000000), i, value;
 	unsigned long bad = 0;
 	u8 key[8];
@@ -213,7 +226,7 @@ static void insert_in_order(struct kunit *test, u64 (*order)(u64 i, u64 n))
 	KUNIT_EXPECT_EQ(test, bad, 0UL);
 	kunit_info(test, "%llu keys, %lu bytes per key", (unsigned long long)n,
 		   masstree_bytes(mt) / (unsigned long)n);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 static u64 ascending(u64 i, u64 n)
@@ -276,7 +289,7 @@ static void insert_all(struct kunit *test, struct masstree *mt,
 /* Every prefix of one 1 KiB key: 1025 keys nesting 128 layers. */
 static void every_prefix_of_a_long_key(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	unsigned int n = MASSTREE_MAX_KEY_LEN + 1, i;
 	const u8 **keys = kunit_kcalloc(test, n, sizeof(*keys), GFP_KERNEL);
 	unsigned int *lens = kunit_kcalloc(test, n, sizeof(*lens), GFP_KERNEL);
@@ -293,13 +306,13 @@ static void every_prefix_of_a_long_key(struct kunit *test)
 		lens[i] = i % 2 ? i / 2 : MASSTREE_MAX_KEY_LEN - i / 2;
 	}
 	insert_all(test, mt, keys, lens, n);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* "a", "a\0", "a\0\0", ...: one slice, then layers of zero slices. */
 static void trailing_nul_bytes_are_distinct_keys(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	static const u8 key[40] = "a";
 	const u8 *keys[40];
 	unsigned int lens[40], i;
@@ -309,13 +322,13 @@ static void trailing_nul_bytes_are_distinct_keys(struct kunit *test)
 		lens[i] = 40 - i;
 	}
 	insert_all(test, mt, keys, lens, 40);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* 0..64-byte tails after 8-, 16- and 24-byte shared prefixes. */
 static void keys_sharing_prefixes_of_whole_slices(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	unsigned int n = 3 * 65 * 4, i = 0, p, tail, v;
 	const u8 **keys = kunit_kcalloc(test, n, sizeof(*keys), GFP_KERNEL);
 	unsigned int *lens = kunit_kcalloc(test, n, sizeof(*lens), GFP_KERNEL);
@@ -352,13 +365,13 @@ static void keys_sharing_prefixes_of_whole_slices(struct kunit *test)
 			lens[p++] = lens[i];
 		}
 	insert_all(test, mt, keys, lens, p);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* Random binary keys over a tiny alphabet: many shared prefixes. */
 static void random_binary_keys(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	unsigned int n = MASSTREE_TEST_N(3000, 30000), i, j, added = 0, bad = 0;
 	u8 *bytes = kunit_kzalloc(test, n * 32, GFP_KERNEL);
 	unsigned int *lens = kunit_kcalloc(test, n, sizeof(*lens), GFP_KERNEL);
@@ -392,13 +405,13 @@ static void random_binary_keys(struct kunit *test)
 			bad++;
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0U);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /* 1 KiB keys differing only near their ends. */
 static void kilobyte_keys(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	u8 *key = kunit_kzalloc(test, MASSTREE_MAX_KEY_LEN, GFP_KERNEL);
 	unsigned int i, n = 300, bad = 0;
 	u64 value;
@@ -417,7 +430,7 @@ static void kilobyte_keys(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0U);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -432,7 +445,7 @@ static void differential_against_reference_map(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, ref);
 	for (seed = 0; seed < seeds; seed++) {
-		struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+		struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 		unsigned long present = 0;
 
 		memset(ref, 0, universe * sizeof(*ref));	/* 0: absent */
@@ -443,21 +456,21 @@ static void differential_against_reference_map(struct kunit *test)
 
 			switch (r & 3) {
 			case 0:
-				err = get_key(mt, id, &value);
+				err = tree_test_get(mt, id, &value);
 				if (err != (ref[id] ? 0 : -ENOENT) ||
 				    (!err && value != ref[id]))
 					bad++;
 				continue;
 			case 1:
-				err = put_key(mt, id, v, MASSTREE_ANY);
+				err = tree_test_put(mt, id, v, MASSTREE_ANY);
 				want = 0;
 				break;
 			case 2:
-				err = put_key(mt, id, v, MASSTREE_NOEXIST);
+				err = tree_test_put(mt, id, v, MASSTREE_NOEXIST);
 				want = ref[id] ? -EEXIST : 0;
 				break;
 			default:
-				err = put_key(mt, id, v, MASSTREE_EXIST);
+				err = tree_test_put(mt, id, v, MASSTREE_EXIST);
 				want = ref[id] ? 0 : -ENOENT;
 				break;
 			}
@@ -473,20 +486,20 @@ static void differential_against_reference_map(struct kunit *test)
 		KUNIT_EXPECT_TREE_VALID(test, mt);
 		for (i = 0; i < universe; i++) {
 			u64 value;
-			int err = get_key(mt, i, &value);
+			int err = tree_test_get(mt, i, &value);
 
 			if (err != (ref[i] ? 0 : -ENOENT) || (!err && value != ref[i]))
 				bad++;
 		}
 		KUNIT_EXPECT_EQ(test, bad, 0UL);
-		tree_free(test, mt);
+		tree_test_free(test, mt);
 	}
 }
 
 /* The tree holds one reference per stored value, exactly. */
 static void object_mode_counts_references_exactly(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, 0);
+	struct masstree *mt = tree_test_new(test, 0);
 	struct test_value *a = test_value_new(1), *b = test_value_new(2);
 	struct kref *got;
 
@@ -518,7 +531,7 @@ static void object_mode_counts_references_exactly(struct kunit *test)
 	test_value_put(b);
 	KUNIT_EXPECT_EQ(test, kref_read(&b->ref), 2U);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	tree_free(test, mt);	/* drops b's last two references */
+	tree_test_free(test, mt);	/* drops b's last two references */
 }
 
 /*
@@ -528,7 +541,7 @@ static void object_mode_counts_references_exactly(struct kunit *test)
  */
 static void out_of_memory_leaves_the_tree_unchanged(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	unsigned int failures = 0, id, n;
 	u64 value;
 
@@ -540,21 +553,21 @@ static void out_of_memory_leaves_the_tree_unchanged(struct kunit *test)
 
 			if (!masstree_test_fail_nth(n))
 				kunit_skip(test, "no fault injection");
-			err = put_key(mt, id, id, MASSTREE_ANY);
+			err = tree_test_put(mt, id, id, MASSTREE_ANY);
 			masstree_test_fail_nth(0);
 			if (!err)
 				break;
 			KUNIT_EXPECT_EQ(test, err, -ENOMEM);
-			KUNIT_EXPECT_EQ(test, get_key(mt, id, &value), -ENOENT);
+			KUNIT_EXPECT_EQ(test, tree_test_get(mt, id, &value), -ENOENT);
 			KUNIT_EXPECT_EQ(test, masstree_count(mt), count);
 			KUNIT_EXPECT_EQ(test, masstree_bytes(mt), bytes);
 			failures++;
 		}
-		KUNIT_EXPECT_EQ(test, get_key(mt, id, &value), 0);
+		KUNIT_EXPECT_EQ(test, tree_test_get(mt, id, &value), 0);
 	}
 	KUNIT_EXPECT_GT(test, failures, 0U);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -564,7 +577,7 @@ static void out_of_memory_leaves_the_tree_unchanged(struct kunit *test)
  */
 static void suffixes_start_inline_and_move_out_when_they_grow(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	struct masstree_leaf *right;
 	struct masstree_node *root;
 	unsigned int i, bad = 0;
@@ -596,7 +609,7 @@ static void suffixes_start_inline_and_move_out_when_they_grow(struct kunit *test
 				       &value) || value != i)
 			bad++;
 	KUNIT_EXPECT_EQ(test, bad, 0U);
-	tree_free(test, mt);
+	tree_test_free(test, mt);
 }
 
 /*
@@ -607,7 +620,7 @@ static void suffixes_start_inline_and_move_out_when_they_grow(struct kunit *test
  */
 static void destroy_waits_for_readers_still_inside(struct kunit *test)
 {
-	struct masstree *mt = tree_new(test, 0);
+	struct masstree *mt = tree_test_new(test, 0);
 	struct test_value *tv = test_value_new(7);
 	struct masstree_leaf *lf;
 	struct kref *ref;

@@ -73,6 +73,15 @@ static inline void test_put_be64(u64 v, u8 *p)
 
 unsigned int tree_test_key(u64 id, u8 *buf);
 
+/* A new tree (object mode with test values unless @flags say index). */
+struct masstree *tree_test_new(struct kunit *test, unsigned int flags);
+void tree_test_free(struct kunit *test, struct masstree *mt);
+unsigned long tree_test_new_bytes(void);
+
+/* Index mode: put and get the key tree_test_key() makes of @id. */
+int tree_test_put(struct masstree *mt, u64 id, u64 value, unsigned int flags);
+int tree_test_get(struct masstree *mt, u64 id, u64 *value);
+
 /* Fail the test with the validator's verdict unless the tree is valid. */
 #define KUNIT_EXPECT_TREE_VALID(test, mt) do {				\
 	int __err = masstree_validate(mt);				\
