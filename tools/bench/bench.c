@@ -445,7 +445,8 @@ static void index_put(struct worker *w)
 	}
 }
 
-static void index_get(struct worker *w)
+/* Get (or remove) the thread's get stream, checking every value. */
+static inline void index_get_stream(struct worker *w, bool remove)
 {
 	struct masstree *mt = &w->run->mt;
 	const u8 *p = w->sh->gets;
@@ -453,26 +454,25 @@ static void index_get(struct worker *w)
 	u64 v;
 
 	for (i = 0; i < w->sh->n; i++) {
+		int err;
+
 		memcpy(&id, p, sizeof(id));
-		if (masstree_get_index(mt, p + OP_HDR, p[4], &v) || v != id)
+		err = remove ? masstree_remove_index(mt, p + OP_HDR, p[4], &v) :
+			       masstree_get_index(mt, p + OP_HDR, p[4], &v);
+		if (err || v != id)
 			w->errors++;
 		p += OP_HDR + p[4];
 	}
 }
 
+static void index_get(struct worker *w)
+{
+	index_get_stream(w, false);
+}
+
 static void index_remove(struct worker *w)
 {
-	struct masstree *mt = &w->run->mt;
-	const u8 *p = w->sh->gets;
-	u32 i, id;
-	u64 v;
-
-	for (i = 0; i < w->sh->n; i++) {
-		memcpy(&id, p, sizeof(id));
-		if (masstree_remove_index(mt, p + OP_HDR, p[4], &v) || v != id)
-			w->errors++;
-		p += OP_HDR + p[4];
-	}
+	index_get_stream(w, true);
 }
 
 /* Scans see keys in order: check it, and that index values are ids. */
