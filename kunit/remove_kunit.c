@@ -74,22 +74,6 @@ static void remove_returns_the_value_once(struct kunit *test)
 	tree_test_free(test, obj);
 }
 
-static u64 rm_ascending(u64 i, u64 n)
-{
-	return i;
-}
-
-static u64 rm_descending(u64 i, u64 n)
-{
-	return n - 1 - i;
-}
-
-/* A fixed permutation of 0..n-1 for n a power of two: odd multiplier. */
-static u64 rm_shuffled(u64 i, u64 n)
-{
-	return (i * 0x9e3779b97f4a7c15ULL + 12345) & (n - 1);
-}
-
 /*
  * Fill with keys of every layer shape, then remove them all in @order,
  * checking the tree and the keys still in it along the way; twice, so the
@@ -131,17 +115,17 @@ static void remove_all_in_order(struct kunit *test, u64 (*order)(u64 i, u64 n))
 
 static void remove_ascending_to_empty(struct kunit *test)
 {
-	remove_all_in_order(test, rm_ascending);
+	remove_all_in_order(test, tree_test_ascending);
 }
 
 static void remove_descending_to_empty(struct kunit *test)
 {
-	remove_all_in_order(test, rm_descending);
+	remove_all_in_order(test, tree_test_descending);
 }
 
 static void remove_random_to_empty(struct kunit *test)
 {
-	remove_all_in_order(test, rm_shuffled);
+	remove_all_in_order(test, tree_test_shuffled);
 }
 
 /* Every prefix of a long key, removed shortest first then longest first. */
@@ -223,13 +207,13 @@ static void random_removes_keep_memory_proportional(struct kunit *test)
 
 	/* One layer of 8-byte keys: layers are the trie's own matter. */
 	for (i = 0; i < n; i++) {
-		test_put_be64(rm_shuffled(i, n) * 0x9e3779b97f4a7c15ULL, key);
+		test_put_be64(tree_test_shuffled(i, n) * 0x9e3779b97f4a7c15ULL, key);
 		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, 8, i,
 							 MASSTREE_ANY, GFP_KERNEL), 0);
 	}
 	full = masstree_bytes(mt) / n;
 	for (i = 0; i < n; i++) {
-		id = rm_shuffled(i, n);
+		id = tree_test_shuffled(i, n);
 		if (!(id % 10))
 			continue;
 		test_put_be64(id * 0x9e3779b97f4a7c15ULL, key);

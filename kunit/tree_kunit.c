@@ -229,18 +229,18 @@ static void insert_in_order(struct kunit *test, u64 (*order)(u64 i, u64 n))
 	tree_test_free(test, mt);
 }
 
-static u64 ascending(u64 i, u64 n)
+u64 tree_test_ascending(u64 i, u64 n)
 {
 	return i;
 }
 
-static u64 descending(u64 i, u64 n)
+u64 tree_test_descending(u64 i, u64 n)
 {
 	return n - 1 - i;
 }
 
 /* A fixed pseudo-random permutation of 0..n-1: a full-period LCG walk. */
-static u64 shuffled(u64 i, u64 n)
+u64 tree_test_shuffled(u64 i, u64 n)
 {
 	u64 x = i;
 
@@ -253,17 +253,17 @@ static u64 shuffled(u64 i, u64 n)
 
 static void ascending_inserts_are_all_found(struct kunit *test)
 {
-	insert_in_order(test, ascending);
+	insert_in_order(test, tree_test_ascending);
 }
 
 static void descending_inserts_are_all_found(struct kunit *test)
 {
-	insert_in_order(test, descending);
+	insert_in_order(test, tree_test_descending);
 }
 
 static void random_inserts_are_all_found(struct kunit *test)
 {
-	insert_in_order(test, shuffled);
+	insert_in_order(test, tree_test_shuffled);
 }
 
 /* Insert every key of @keys; check each is found and validate. */

@@ -82,6 +82,11 @@ unsigned long tree_test_new_bytes(void);
 int tree_test_put(struct masstree *mt, u64 id, u64 value, unsigned int flags);
 int tree_test_get(struct masstree *mt, u64 id, u64 *value);
 
+/* Orders of 0..n-1 to insert or remove in: position @i's id. */
+u64 tree_test_ascending(u64 i, u64 n);
+u64 tree_test_descending(u64 i, u64 n);
+u64 tree_test_shuffled(u64 i, u64 n);
+
 /* Fail the test with the validator's verdict unless the tree is valid. */
 #define KUNIT_EXPECT_TREE_VALID(test, mt) do {				\
 	int __err = masstree_validate(mt);				\
