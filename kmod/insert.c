@@ -244,10 +244,7 @@ layer:
 	slot = masstree_perm_slot(lf->permutation, pos);
 	klen = lf->klen[slot];
 	if (klen == MASSTREE_KLEN_LAYER) {
-		root = masstree_layer_root(lf->lv[slot].layer);
-		/* The layer's root split since the link was made: fix it. */
-		if (root != lf->lv[slot].layer)
-			WRITE_ONCE(lf->lv[slot].layer, root);
+		root = masstree_leaf_layer(lf, slot);
 		masstree_unlock(ws, &lf->node);
 		masstree_key_shift(k);
 		goto layer;

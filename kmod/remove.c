@@ -498,9 +498,7 @@ static bool masstree_collapse_layer(struct masstree_write *ws,
 			masstree_unlock(ws, &lf->node);
 			return false;	/* someone else collapsed it */
 		}
-		root = masstree_layer_root(lf->lv[slot].layer);
-		if (root != lf->lv[slot].layer)
-			WRITE_ONCE(lf->lv[slot].layer, root);
+		root = masstree_leaf_layer(lf, slot);
 		if (k->off / MASSTREE_SLICE_LEN + 1 == depth)
 			break;
 		masstree_unlock(ws, &lf->node);
@@ -601,9 +599,7 @@ layer:
 	slot = masstree_perm_slot(lf->permutation, pos);
 	klen = lf->klen[slot];
 	if (klen == MASSTREE_KLEN_LAYER) {
-		root = masstree_layer_root(lf->lv[slot].layer);
-		if (root != lf->lv[slot].layer)
-			WRITE_ONCE(lf->lv[slot].layer, root);
+		root = masstree_leaf_layer(lf, slot);
 		*up = lf;
 		masstree_unlock(ws, &lf->node);
 		masstree_key_shift(k);

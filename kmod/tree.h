@@ -319,6 +319,20 @@ static inline void masstree_hook(enum masstree_hook hook,
 }
 #endif
 
+/*
+ * The root of the layer that @slot of the locked @lf links to. A layer's
+ * root that split has a parent now: point the link at the new root.
+ */
+static inline struct masstree_node *masstree_leaf_layer(struct masstree_leaf *lf,
+							unsigned int slot)
+{
+	struct masstree_node *root = masstree_layer_root(lf->lv[slot].layer);
+
+	if (root != lf->lv[slot].layer)
+		WRITE_ONCE(lf->lv[slot].layer, root);
+	return root;
+}
+
 /**
  * masstree_lock_leaf() - lock the leaf that holds @k's slice in one layer
  * @ws: the write state
