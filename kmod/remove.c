@@ -47,28 +47,13 @@
  *    low key of the leaf they lock, so the insert lands in the leaf that
  *    readers will search.
  *
- * 2. An internode left with few children (MASSTREE_IMERGE_BELOW) after a
- *    leaf goes merges with its sibling under the same parent, when both
- *    fit in one node: the right one's children move to the end of the
- *    left one, with the separator between them, and the parent drops the
- *    right one, which is deleted (masstree_merge_internode()). Locks: the
- *    two siblings left to right, then the parent; no other writer holds
- *    two internodes of one level, and everyone climbs bottom-up. The
- *    children keep their ranges, so a reader that went through the right
- *    one before it was deleted is still on a right route. One that reads
- *    it after finds it deleted, and a deleted internode no longer sees its
- *    children split (their separators now go to the left one), so
- *    masstree_reach_leaf() treats a route through it as stale and sends
- *    the caller to the top of the tree; writers check the bounds of the
- *    leaf they lock anyway. A child whose parent pointer moves is found
- *    again by masstree_lock_parent(), which checks it under the lock.
- *    An internode with a single child and no sibling to merge with stays:
- *    collapsing it would move a subtree up while writers climb through
- *    it. It goes when that child goes, or when its layer empties. So
- *    memory stays proportional to the live leaves. The one exception is
- *    layer 0's root: left with one child, it hands the root over to that
- *    child when the child's lock is free (masstree_collapse_root()), as
- *    nothing above it needs to change but the tree's root pointer.
+ * 2. An internode with a single child stays: collapsing it would move a
+ *    subtree up while writers climb through it. It holds one child and
+ *    goes when that child goes, or when its layer empties. So memory stays
+ *    proportional to the live leaves. The one exception is layer 0's root:
+ *    left with one child, it hands the root over to that child when the
+ *    child's lock is free (masstree_collapse_root()), as nothing above it
+ *    needs to change but the tree's root pointer.
  *
  * 3. A layer whose every key is gone (its leftmost leaf empty and alone,
  *    under a chain of single-child internodes) collapses. Layer 0 shrinks

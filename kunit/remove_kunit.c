@@ -230,64 +230,6 @@ static void random_removes_keep_memory_proportional(struct kunit *test)
 	tree_test_free(test, mt);
 }
 
-/* Count layer 0's leaves and internodes; no writer may run. */
-static void rm_count_nodes(struct masstree_node *n, unsigned long *leaves,
-			   unsigned long *internodes)
-{
-	struct masstree_internode *in;
-	unsigned int i;
-
-	if (masstree_node_is_leaf(n)) {
-		(*leaves)++;
-		return;
-	}
-	(*internodes)++;
-	in = masstree_to_internode(n);
-	for (i = 0; i <= in->nkeys; i++)
-		rm_count_nodes(in->child[i], leaves, internodes);
-}
-
-/*
- * Internodes merge as their leaves go: with most keys removed at random,
- * each level-1 internode would otherwise keep one leaf or two, and the
- * internodes would outnumber the leaves.
- */
-static void internodes_merge_as_leaves_go(struct kunit *test)
-{
-	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
-	u64 n = MASSTREE_TEST_IN_KERNEL ? 32768 : 131072, i, id, value;
-	unsigned long leaves = 0, internodes = 0;
-	u8 key[8];
-
-	for (i = 0; i < n; i++) {
-		id = tree_test_shuffled(i, n);
-		test_put_be64(id * 0x9e3779b97f4a7c15ULL, key);
-		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, 8, id,
-							 MASSTREE_ANY, GFP_KERNEL), 0);
-	}
-	for (i = 0; i < n; i++) {
-		id = tree_test_shuffled(i, n);
-		if (!(id % 32))
-			continue;
-		test_put_be64(id * 0x9e3779b97f4a7c15ULL, key);
-		KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key, 8, NULL), 0);
-	}
-	rcu_read_lock();
-	rm_count_nodes(READ_ONCE(mt->root), &leaves, &internodes);
-	rcu_read_unlock();
-	kunit_info(test, "%lu keys left in %lu leaves under %lu internodes",
-		   masstree_count(mt), leaves, internodes);
-	/* Merged, internodes hold 6 children or more on average. */
-	KUNIT_EXPECT_LE(test, internodes * 4, leaves);
-	KUNIT_EXPECT_TREE_VALID(test, mt);
-	for (id = 0; id < n; id += 32) {
-		test_put_be64(id * 0x9e3779b97f4a7c15ULL, key);
-		KUNIT_EXPECT_EQ(test, masstree_get_index(mt, key, 8, &value), 0);
-		KUNIT_EXPECT_EQ(test, value, id);
-	}
-	tree_test_free(test, mt);
-}
-
 /* Random get / put / remove against a plain array, then empty it. */
 static void differential_with_removes(struct kunit *test)
 {
@@ -502,7 +444,6 @@ static struct kunit_case masstree_remove_cases[] = {
 	KUNIT_CASE(remove_layers_back_to_one_leaf),
 	KUNIT_CASE(root_with_one_child_collapses),
 	KUNIT_CASE(random_removes_keep_memory_proportional),
-	KUNIT_CASE(internodes_merge_as_leaves_go),
 	KUNIT_CASE(differential_with_removes),
 	KUNIT_CASE(writers_chase_removers_readers_see_stable_keys),
 	KUNIT_CASE(leaves_and_layers_split_and_empty_under_readers),
