@@ -81,8 +81,6 @@
 
 /* A leaf left with this many entries or fewer merges into its left one. */
 #define MASSTREE_MERGE_BELOW	4
-/* An internode left with this many children or fewer merges with a sibling. */
-#define MASSTREE_IMERGE_BELOW	5
 
 /* Nodes one remove retires, linked through their free links. */
 struct masstree_retired {
@@ -201,13 +199,11 @@ static void masstree_collapse_root(struct masstree_write *ws,
  * bottom-up as far as they change; they are pushed on @chain for the
  * caller to unlock. Internodes left childless go with it. @held is the
  * other node the caller holds locked (the left neighbour).
- *
- * Return: the internode that lost a child, or NULL.
  */
-static struct masstree_internode *
-masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
-		struct masstree_node *held, struct masstree_internode **chain,
-		unsigned int *height, struct masstree_retired *rt)
+static void masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
+			    struct masstree_node *held,
+			    struct masstree_internode **chain,
+			    unsigned int *height, struct masstree_retired *rt)
 {
 	struct masstree_internode *pa, *c, *a;
 	unsigned int i;
@@ -216,7 +212,7 @@ masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
 		pa = masstree_lock_parent(ws, n);
 		/* Only the leftmost path reaches the root alone: never here. */
 		if (WARN_ON_ONCE(!pa))
-			return NULL;
+			return;
 		chain[(*height)++] = pa;
 		if (pa->nkeys)
 			break;
@@ -228,13 +224,13 @@ masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
 		masstree_internode_drop(pa, i);
 		if (!pa->nkeys && !READ_ONCE(pa->node.parent))
 			masstree_collapse_root(ws, pa, held, rt);
-		return pa;
+		return;
 	}
 	/* Child 0: raise @pa's low bound where it is kept, above. */
 	for (c = pa;; c = a) {
 		a = masstree_lock_parent(ws, &c->node);
 		if (WARN_ON_ONCE(!a))
-			return NULL;
+			return;
 		chain[(*height)++] = a;
 		i = masstree_child_index(a, &c->node);
 		if (i) {
@@ -244,122 +240,6 @@ masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
 		}
 	}
 	masstree_internode_drop_first(pa);
-	return pa;
-}
-
-/* Where @child hangs in @in, read without its lock: a guess, or -1. */
-static int masstree_child_index_guess(const struct masstree_internode *in,
-				      const struct masstree_node *child)
-{
-	unsigned int i, n = min_t(unsigned int, READ_ONCE(in->nkeys),
-				  MASSTREE_INTERNODE_WIDTH);
-
-	for (i = 0; i <= n; i++)
-		if (READ_ONCE(in->child[i]) == child)
-			return i;
-	return -1;
-}
-
-static unsigned int masstree_nr_children(const struct masstree_internode *in)
-{
-	return min_t(unsigned int, READ_ONCE(in->nkeys),
-		     MASSTREE_INTERNODE_WIDTH) + 1;
-}
-
-/*
- * Move the children of @r, the locked right sibling of the locked @l under
- * the locked @pa (child @i > 0 there), to the end of @l, and drop @r from
- * @pa. @r's children keep their ranges, so a reader that reaches one
- * through @r before it is marked deleted is still on a right route; one
- * that reads @r after finds it deleted and starts again (reach_leaf).
- */
-static void masstree_internode_merge(struct masstree_write *ws,
-				     struct masstree_internode *l,
-				     struct masstree_internode *r,
-				     struct masstree_internode *pa,
-				     unsigned int i, struct masstree_retired *rt)
-{
-	unsigned int nl = l->nkeys, nr = r->nkeys, j;
-
-	masstree_v_mark_insert(&l->node.version);
-	/* @r's low bound separates @l's last child from @r's first. */
-	WRITE_ONCE(l->ikey[nl], pa->ikey[i - 1]);
-	for (j = 0; j < nr; j++)
-		WRITE_ONCE(l->ikey[nl + 1 + j], r->ikey[j]);
-	for (j = 0; j <= nr; j++) {
-		WRITE_ONCE(l->child[nl + 1 + j], r->child[j]);
-		/* Under @r's lock, as lock_parent() expects: it checks again. */
-		WRITE_ONCE(r->child[j]->parent, l);
-	}
-	WRITE_ONCE(l->nkeys, nl + nr + 1);
-	masstree_internode_drop(pa, i);
-	/* Last: its free link overwrites a key. */
-	masstree_retire_node(ws, rt, &r->node);
-}
-
-/*
- * @x lost a child and no lock is held: if it has few children left, merge
- * it with a sibling under the same parent (it into its left one, or its
- * right one into it if it is the first child), when they fit in one node.
- * Locks, in the writers' order: the two siblings left to right (no other
- * writer holds two internodes of one level), then their parent.
- *
- * Return: the parent, if it lost a child and may merge in turn; or NULL.
- */
-static struct masstree_internode *
-masstree_merge_internode(struct masstree_write *ws, struct masstree_internode *x)
-{
-	struct masstree_internode *pa = READ_ONCE(x->node.parent), *l, *r, *lp;
-	struct masstree_retired rt = {};
-	struct masstree_node *sib;
-	int i;
-
-	if (!pa || masstree_nr_children(x) > MASSTREE_IMERGE_BELOW)
-		return NULL;
-	i = masstree_child_index_guess(pa, &x->node);
-	if (i < 0 || (!i && masstree_nr_children(pa) < 2))
-		return NULL;
-	sib = READ_ONCE(pa->child[i ? i - 1 : 1]);
-	if (!sib)
-		return NULL;
-	l = i ? masstree_to_internode(sib) : x;
-	r = i ? x : masstree_to_internode(sib);
-	if (masstree_nr_children(l) + masstree_nr_children(r) >
-	    MASSTREE_INTERNODE_WIDTH + 1)
-		return NULL;
-
-	masstree_lock_raw(ws, &l->node);
-	masstree_lock_raw(ws, &r->node);
-	lp = NULL;
-	if (masstree_v_is_deleted(l->node.version) ||
-	    masstree_v_is_deleted(r->node.version))
-		goto unlock;
-	lp = masstree_lock_parent(ws, &r->node);
-	if (!lp || READ_ONCE(l->node.parent) != lp)
-		goto unlock;
-	i = masstree_child_index(lp, &r->node);
-	if (!i || lp->child[i - 1] != &l->node ||
-	    l->nkeys + r->nkeys + 2 > MASSTREE_INTERNODE_WIDTH + 1 ||
-	    min(l->nkeys, r->nkeys) + 1 > MASSTREE_IMERGE_BELOW)
-		goto unlock;
-	masstree_internode_merge(ws, l, r, lp, i, &rt);
-	pa = lp;
-	if (!lp->nkeys && !READ_ONCE(lp->node.parent)) {
-		masstree_collapse_root(ws, lp, &l->node, &rt);
-		pa = NULL;
-	}
-	masstree_unlock_raw(ws, &r->node);
-	masstree_unlock_raw(ws, &l->node);
-	masstree_unlock_raw(ws, &lp->node);
-	masstree_retired_flush(ws, &rt);
-	return pa;
-
-unlock:
-	if (lp)
-		masstree_unlock_raw(ws, &lp->node);
-	masstree_unlock_raw(ws, &r->node);
-	masstree_unlock_raw(ws, &l->node);
-	return NULL;
 }
 
 /*
@@ -427,7 +307,7 @@ static void masstree_merge_entries(struct masstree_leaf *p,
 static bool masstree_delete_leaf(struct masstree_write *ws,
 				 struct masstree_leaf *lf)
 {
-	struct masstree_internode *chain[2 * MASSTREE_MAX_HEIGHT], *shrunk;
+	struct masstree_internode *chain[2 * MASSTREE_MAX_HEIGHT];
 	struct masstree_retired rt = {};
 	struct masstree_leaf *p, *next;
 	unsigned int height = 0;
@@ -476,10 +356,8 @@ static bool masstree_delete_leaf(struct masstree_write *ws,
 		masstree_internode_drop(pa, i);
 		if (!pa->nkeys && !READ_ONCE(pa->node.parent))
 			masstree_collapse_root(ws, pa, &p->node, &rt);
-		shrunk = pa;
 	} else {
-		shrunk = masstree_unhook(ws, &lf->node, &p->node, chain,
-					 &height, &rt);
+		masstree_unhook(ws, &lf->node, &p->node, chain, &height, &rt);
 	}
 	next = lf->next;
 	WRITE_ONCE(p->next, next);
@@ -494,8 +372,6 @@ static bool masstree_delete_leaf(struct masstree_write *ws,
 	while (height)
 		masstree_unlock_raw(ws, &chain[--height]->node);
 	masstree_retired_flush(ws, &rt);
-	while (shrunk)
-		shrunk = masstree_merge_internode(ws, shrunk);
 	return lonely;
 }
 
@@ -702,7 +578,7 @@ static int masstree_remove_leaf(struct masstree_write *ws,
 				union masstree_leafvalue *old, int *empty_depth,
 				struct masstree_leaf **up)
 {
-	struct masstree_node *root;
+	struct masstree_node *root = READ_ONCE(ws->mt->root);
 	struct masstree_leaf *lf;
 	unsigned int pos, slot;
 	bool match;
@@ -713,8 +589,9 @@ static int masstree_remove_leaf(struct masstree_write *ws,
 	 * Set on entering each layer: when the key's leaf is below layer 0,
 	 * the last one set links that leaf's layer.
 	 */
-	lf = masstree_lock_key(ws, k, up);
+	*up = NULL;
 layer:
+	lf = masstree_lock_leaf(ws, root, NULL, k);
 	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
 				   masstree_key_klen(k), &match);
 	if (!match)
@@ -726,7 +603,6 @@ layer:
 		*up = lf;
 		masstree_unlock(ws, &lf->node);
 		masstree_key_shift(k);
-		lf = masstree_lock_leaf(ws, root, NULL, k);
 		goto layer;
 	}
 	if (klen == MASSTREE_KLEN_SUFFIX &&
