@@ -38,17 +38,19 @@ EXPORT_SYMBOL_IF_KUNIT(masstree_layer_root);
  * masstree_reach_leaf() - descend from a layer root to the leaf for @k
  * @root: the layer's root, or a node that was its root
  * @k: the key, positioned at this layer
- * @v: set to a stable version of the returned leaf
+ * @v: set to a stable version of the returned leaf, with the deleted bit
+ *     set if the layer's root was deleted on the way
  *
  * Context: rcu_read_lock() held.
- * Return: the leaf whose range held @k when @v was taken.
+ * Return: the leaf whose range held @k when @v was taken, unless @v says
+ * deleted: then the caller starts again from the top of the tree.
  */
 struct masstree_leaf *masstree_reach_leaf(struct masstree_node *root,
 					  const struct masstree_key *k, u64 *v)
 {
 	struct masstree_leaf *lf;
 	struct masstree_node *n;
-	u64 nv;
+	u64 nv, stale;
 
 retry:
 	n = masstree_layer_root(root);
@@ -62,11 +64,21 @@ retry:
 		root = n;
 		goto retry;
 	}
+	/*
+	 * A deleted internode no longer sees its children split: its route
+	 * may be stale. Below a live root it was merged into its left
+	 * sibling: descend again from the root. A deleted root was replaced
+	 * (layer 0) or went with its layer: go on down, but hand back a
+	 * deleted version, which sends the caller to the top of the tree.
+	 */
+	stale = nv & MASSTREE_V_DELETED;
 	while (!masstree_v_is_leaf(nv)) {
 		struct masstree_internode *in = masstree_to_internode(n);
 		struct masstree_node *child;
 		u64 cv;
 
+		if (unlikely(masstree_v_is_deleted(nv)) && !stale)
+			goto retry;
 		child = READ_ONCE(in->child[masstree_internode_child(in, k->ikey)]);
 		if (unlikely(!child))
 			goto retry;
@@ -83,7 +95,7 @@ retry:
 			goto retry;
 		nv = cv;
 	}
-	*v = nv;
+	*v = nv | stale;
 	lf = masstree_to_leaf(n);
 	/*
 	 * An inline bag lies past the node's lines: fetch it alongside. The
@@ -118,6 +130,65 @@ static struct masstree_leaf *masstree_advance(struct masstree_leaf *lf,
 	}
 	*v = nv;
 	return lf;
+}
+
+/**
+ * masstree_reach_last_layer() - descend layers as a reader does, for a writer
+ * @mt: the tree
+ * @k: the key, at layer 0; shifted into the layer of the returned leaf
+ * @v: set to a stable version of the returned leaf
+ * @up: set to the leaf that links the returned leaf's layer (NULL: layer 0)
+ *
+ * Follows layer links without locking, so writers do not bounce the lines
+ * of the upper layers' leaves, which every key below them shares. Stops
+ * at the leaf where @k's slice is no layer link, or where the link needs
+ * repointing at a layer root that split (which takes the leaf's lock). A
+ * link made after @v shows once the writer holds the leaf's lock; it goes
+ * on down from there.
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the leaf whose range held @k's slice when @v was taken.
+ */
+struct masstree_leaf *masstree_reach_last_layer(struct masstree *mt,
+						struct masstree_key *k, u64 *v,
+						struct masstree_leaf **up)
+{
+	struct masstree_node *root, *layer;
+	struct masstree_leaf *lf;
+
+top:
+	root = READ_ONCE(mt->root);
+	masstree_key_reset(k);
+	*up = NULL;
+layer:
+	lf = masstree_reach_leaf(root, k, v);
+	for (;;) {
+		unsigned int pos;
+		bool match;
+		u64 perm;
+
+		if (unlikely(masstree_v_is_deleted(*v)))
+			goto top;
+		layer = NULL;
+		perm = masstree_leaf_perm(lf);
+		pos = masstree_leaf_search(lf, perm, k->ikey,
+					   masstree_key_klen(k), &match);
+		if (match) {
+			unsigned int slot = masstree_perm_slot(perm, pos);
+
+			if (READ_ONCE(lf->klen[slot]) == MASSTREE_KLEN_LAYER)
+				layer = READ_ONCE(lf->lv[slot].layer);
+		}
+		if (likely(!masstree_v_has_changed(&lf->node.version, *v)))
+			break;
+		lf = masstree_advance(lf, k, v);
+	}
+	if (!layer || !masstree_v_is_root(READ_ONCE(layer->version)))
+		return lf;
+	*up = lf;
+	root = layer;
+	masstree_key_shift(k);
+	goto layer;
 }
 
 /**

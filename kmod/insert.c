@@ -223,14 +223,14 @@ static int masstree_write_leaf(struct masstree_write *ws,
 			       union masstree_leafvalue val,
 			       unsigned int flags)
 {
-	struct masstree_node *root = READ_ONCE(ws->mt->root);
-	struct masstree_leaf *lf;
+	struct masstree_node *root;
+	struct masstree_leaf *lf, *up;
 	unsigned int pos, slot;
 	bool match;
 	u8 klen;
 
+	lf = masstree_lock_key(ws, k, &up);
 layer:
-	lf = masstree_lock_leaf(ws, root, NULL, k);
 	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
 				   masstree_key_klen(k), &match);
 	if (!match) {
@@ -247,6 +247,7 @@ layer:
 		root = masstree_leaf_layer(lf, slot);
 		masstree_unlock(ws, &lf->node);
 		masstree_key_shift(k);
+		lf = masstree_lock_leaf(ws, root, NULL, k);
 		goto layer;
 	}
 	if (klen == MASSTREE_KLEN_SUFFIX &&

@@ -47,13 +47,29 @@
  *    low key of the leaf they lock, so the insert lands in the leaf that
  *    readers will search.
  *
- * 2. An internode with a single child stays: collapsing it would move a
- *    subtree up while writers climb through it. It holds one child and
- *    goes when that child goes, or when its layer empties. So memory stays
- *    proportional to the live leaves. The one exception is layer 0's root:
- *    left with one child, it hands the root over to that child when the
- *    child's lock is free (masstree_collapse_root()), as nothing above it
- *    needs to change but the tree's root pointer.
+ * 2. An internode left with few children (MASSTREE_IMERGE_BELOW) after a
+ *    leaf goes merges with its sibling under the same parent, when both
+ *    fit in one node: the right one's children move to the end of the
+ *    left one, with the separator between them, and the parent drops the
+ *    right one, which is deleted (masstree_merge_internode()). Locks: the
+ *    two siblings left to right, then the parent; no other writer holds
+ *    two internodes of one level, and everyone climbs bottom-up. The
+ *    children keep their ranges, so a reader that went through the right
+ *    one before it was deleted is still on a right route. One that reads
+ *    it after finds it deleted, and a deleted internode no longer sees its
+ *    children split (their separators now go to the left one), so
+ *    masstree_reach_leaf() descends again from the layer's root; writers
+ *    check the bounds of the leaf they lock anyway. A scan whose leaf took
+ *    in its right neighbour's entries reads the leaf again before it
+ *    follows the next link (scan.c). A child whose parent pointer moves is found
+ *    again by masstree_lock_parent(), which checks it under the lock.
+ *    An internode with a single child and no sibling to merge with stays:
+ *    collapsing it would move a subtree up while writers climb through
+ *    it. It goes when that child goes, or when its layer empties. So
+ *    memory stays proportional to the live leaves. The one exception is
+ *    layer 0's root: left with one child, it hands the root over to that
+ *    child when the child's lock is free (masstree_collapse_root()), as
+ *    nothing above it needs to change but the tree's root pointer.
  *
  * 3. A layer whose every key is gone (its leftmost leaf empty and alone,
  *    under a chain of single-child internodes) collapses. Layer 0 shrinks
@@ -81,6 +97,8 @@
 
 /* A leaf left with this many entries or fewer merges into its left one. */
 #define MASSTREE_MERGE_BELOW	4
+/* An internode left with this many children or fewer merges with a sibling. */
+#define MASSTREE_IMERGE_BELOW	5
 
 /* Nodes one remove retires, linked through their free links. */
 struct masstree_retired {
@@ -199,11 +217,13 @@ static void masstree_collapse_root(struct masstree_write *ws,
  * bottom-up as far as they change; they are pushed on @chain for the
  * caller to unlock. Internodes left childless go with it. @held is the
  * other node the caller holds locked (the left neighbour).
+ *
+ * Return: the internode that lost a child, or NULL.
  */
-static void masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
-			    struct masstree_node *held,
-			    struct masstree_internode **chain,
-			    unsigned int *height, struct masstree_retired *rt)
+static struct masstree_internode *
+masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
+		struct masstree_node *held, struct masstree_internode **chain,
+		unsigned int *height, struct masstree_retired *rt)
 {
 	struct masstree_internode *pa, *c, *a;
 	unsigned int i;
@@ -212,7 +232,7 @@ static void masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
 		pa = masstree_lock_parent(ws, n);
 		/* Only the leftmost path reaches the root alone: never here. */
 		if (WARN_ON_ONCE(!pa))
-			return;
+			return NULL;
 		chain[(*height)++] = pa;
 		if (pa->nkeys)
 			break;
@@ -224,13 +244,13 @@ static void masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
 		masstree_internode_drop(pa, i);
 		if (!pa->nkeys && !READ_ONCE(pa->node.parent))
 			masstree_collapse_root(ws, pa, held, rt);
-		return;
+		return pa;
 	}
 	/* Child 0: raise @pa's low bound where it is kept, above. */
 	for (c = pa;; c = a) {
 		a = masstree_lock_parent(ws, &c->node);
 		if (WARN_ON_ONCE(!a))
-			return;
+			return NULL;
 		chain[(*height)++] = a;
 		i = masstree_child_index(a, &c->node);
 		if (i) {
@@ -240,6 +260,123 @@ static void masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
 		}
 	}
 	masstree_internode_drop_first(pa);
+	return pa;
+}
+
+/* Where @child hangs in @in, read without its lock: a guess, or -1. */
+static int masstree_child_index_guess(const struct masstree_internode *in,
+				      const struct masstree_node *child)
+{
+	unsigned int i, n = min_t(unsigned int, READ_ONCE(in->nkeys),
+				  MASSTREE_INTERNODE_WIDTH);
+
+	for (i = 0; i <= n; i++)
+		if (READ_ONCE(in->child[i]) == child)
+			return i;
+	return -1;
+}
+
+static unsigned int masstree_nr_children(const struct masstree_internode *in)
+{
+	return min_t(unsigned int, READ_ONCE(in->nkeys),
+		     MASSTREE_INTERNODE_WIDTH) + 1;
+}
+
+/*
+ * Move the children of @r, the locked right sibling of the locked @l under
+ * the locked @pa (child @i > 0 there), to the end of @l, and drop @r from
+ * @pa. @r's children keep their ranges, so a reader that reaches one
+ * through @r before it is marked deleted is still on a right route; one
+ * that reads @r after finds it deleted and starts again (reach_leaf).
+ */
+static void masstree_internode_merge(struct masstree_write *ws,
+				     struct masstree_internode *l,
+				     struct masstree_internode *r,
+				     struct masstree_internode *pa,
+				     unsigned int i, struct masstree_retired *rt)
+{
+	unsigned int nl = l->nkeys, nr = r->nkeys, j;
+
+	masstree_v_mark_insert(&l->node.version);
+	/* @r's low bound separates @l's last child from @r's first. */
+	WRITE_ONCE(l->ikey[nl], pa->ikey[i - 1]);
+	for (j = 0; j < nr; j++)
+		WRITE_ONCE(l->ikey[nl + 1 + j], r->ikey[j]);
+	for (j = 0; j <= nr; j++) {
+		WRITE_ONCE(l->child[nl + 1 + j], r->child[j]);
+		/* Under @r's lock, as lock_parent() expects: it checks again. */
+		WRITE_ONCE(r->child[j]->parent, l);
+	}
+	WRITE_ONCE(l->nkeys, nl + nr + 1);
+	masstree_internode_drop(pa, i);
+	/* Last: its free link overwrites a key. */
+	masstree_retire_node(ws, rt, &r->node);
+}
+
+/*
+ * @x lost a child and no lock is held: if it has few children left, merge
+ * it with a sibling under the same parent (it into its left one, or its
+ * right one into it if it is the first child), when they fit in one node.
+ * Locks, in the writers' order: the two siblings left to right (no other
+ * writer holds two internodes of one level), then their parent.
+ *
+ * Return: the parent, if it lost a child and may merge in turn; or NULL.
+ */
+static struct masstree_internode *
+masstree_merge_internode(struct masstree_write *ws, struct masstree_internode *x)
+{
+	struct masstree_internode *pa = READ_ONCE(x->node.parent), *l, *r, *lp;
+	struct masstree_retired rt = {};
+	struct masstree_node *sib;
+	int i;
+
+	if (!pa || masstree_nr_children(x) > MASSTREE_IMERGE_BELOW)
+		return NULL;
+	i = masstree_child_index_guess(pa, &x->node);
+	if (i < 0 || (!i && masstree_nr_children(pa) < 2))
+		return NULL;
+	sib = READ_ONCE(pa->child[i ? i - 1 : 1]);
+	/* A shift under way may show a child twice: never lock @x twice. */
+	if (!sib || sib == &x->node)
+		return NULL;
+	l = i ? masstree_to_internode(sib) : x;
+	r = i ? x : masstree_to_internode(sib);
+	if (masstree_nr_children(l) + masstree_nr_children(r) >
+	    MASSTREE_INTERNODE_WIDTH + 1)
+		return NULL;
+
+	masstree_lock_raw(ws, &l->node);
+	masstree_lock_raw(ws, &r->node);
+	lp = NULL;
+	if (masstree_v_is_deleted(l->node.version) ||
+	    masstree_v_is_deleted(r->node.version))
+		goto unlock;
+	lp = masstree_lock_parent(ws, &r->node);
+	if (!lp || READ_ONCE(l->node.parent) != lp)
+		goto unlock;
+	i = masstree_child_index(lp, &r->node);
+	if (!i || lp->child[i - 1] != &l->node ||
+	    l->nkeys + r->nkeys + 2 > MASSTREE_INTERNODE_WIDTH + 1 ||
+	    min(l->nkeys, r->nkeys) + 1 > MASSTREE_IMERGE_BELOW)
+		goto unlock;
+	masstree_internode_merge(ws, l, r, lp, i, &rt);
+	pa = lp;
+	if (!lp->nkeys && !READ_ONCE(lp->node.parent)) {
+		masstree_collapse_root(ws, lp, &l->node, &rt);
+		pa = NULL;
+	}
+	masstree_unlock_raw(ws, &r->node);
+	masstree_unlock_raw(ws, &l->node);
+	masstree_unlock_raw(ws, &lp->node);
+	masstree_retired_flush(ws, &rt);
+	return pa;
+
+unlock:
+	if (lp)
+		masstree_unlock_raw(ws, &lp->node);
+	masstree_unlock_raw(ws, &r->node);
+	masstree_unlock_raw(ws, &l->node);
+	return NULL;
 }
 
 /*
@@ -307,7 +444,7 @@ static void masstree_merge_entries(struct masstree_leaf *p,
 static bool masstree_delete_leaf(struct masstree_write *ws,
 				 struct masstree_leaf *lf)
 {
-	struct masstree_internode *chain[2 * MASSTREE_MAX_HEIGHT];
+	struct masstree_internode *chain[2 * MASSTREE_MAX_HEIGHT], *shrunk;
 	struct masstree_retired rt = {};
 	struct masstree_leaf *p, *next;
 	unsigned int height = 0;
@@ -356,8 +493,10 @@ static bool masstree_delete_leaf(struct masstree_write *ws,
 		masstree_internode_drop(pa, i);
 		if (!pa->nkeys && !READ_ONCE(pa->node.parent))
 			masstree_collapse_root(ws, pa, &p->node, &rt);
+		shrunk = pa;
 	} else {
-		masstree_unhook(ws, &lf->node, &p->node, chain, &height, &rt);
+		shrunk = masstree_unhook(ws, &lf->node, &p->node, chain,
+					 &height, &rt);
 	}
 	next = lf->next;
 	WRITE_ONCE(p->next, next);
@@ -372,6 +511,8 @@ static bool masstree_delete_leaf(struct masstree_write *ws,
 	while (height)
 		masstree_unlock_raw(ws, &chain[--height]->node);
 	masstree_retired_flush(ws, &rt);
+	while (shrunk)
+		shrunk = masstree_merge_internode(ws, shrunk);
 	return lonely;
 }
 
@@ -578,7 +719,7 @@ static int masstree_remove_leaf(struct masstree_write *ws,
 				union masstree_leafvalue *old, int *empty_depth,
 				struct masstree_leaf **up)
 {
-	struct masstree_node *root = READ_ONCE(ws->mt->root);
+	struct masstree_node *root;
 	struct masstree_leaf *lf;
 	unsigned int pos, slot;
 	bool match;
@@ -589,9 +730,8 @@ static int masstree_remove_leaf(struct masstree_write *ws,
 	 * Set on entering each layer: when the key's leaf is below layer 0,
 	 * the last one set links that leaf's layer.
 	 */
-	*up = NULL;
+	lf = masstree_lock_key(ws, k, up);
 layer:
-	lf = masstree_lock_leaf(ws, root, NULL, k);
 	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
 				   masstree_key_klen(k), &match);
 	if (!match)
@@ -603,6 +743,7 @@ layer:
 		*up = lf;
 		masstree_unlock(ws, &lf->node);
 		masstree_key_shift(k);
+		lf = masstree_lock_leaf(ws, root, NULL, k);
 		goto layer;
 	}
 	if (klen == MASSTREE_KLEN_SUFFIX &&

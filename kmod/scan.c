@@ -443,6 +443,16 @@ layer:
 			smp_rmb();
 			if (masstree_v_is_deleted(READ_ONCE(lf->node.version)))
 				goto top;
+			/*
+			 * A merge may have moved the next leaf's entries in
+			 * here, and unlinked it, since our snapshot: read this
+			 * leaf again past what we returned.
+			 */
+			if (masstree_v_has_changed(&lf->node.version, v)) {
+				masstree_scan_bound(sc, off, &b);
+				lf = masstree_scan_advance(lf, b.ikey, &v);
+				continue;
+			}
 			if (!next) {
 				if (!off)
 					return;

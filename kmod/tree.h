@@ -268,6 +268,9 @@ u32 masstree_ksuf_size_for(unsigned int bytes);
 struct masstree_leaf *masstree_reach_leaf(struct masstree_node *root,
 					  const struct masstree_key *k, u64 *v);
 struct masstree_node *masstree_layer_root(struct masstree_node *n);
+struct masstree_leaf *masstree_reach_last_layer(struct masstree *mt,
+						struct masstree_key *k, u64 *v,
+						struct masstree_leaf **up);
 
 int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
 			  unsigned int pos, const struct masstree_key *k,
@@ -333,6 +336,35 @@ static inline struct masstree_node *masstree_leaf_layer(struct masstree_leaf *lf
 	return root;
 }
 
+/*
+ * Lock @lf, which a descent for @k reached with version @v (0 if none),
+ * or the leaf that holds @k now: see masstree_lock_leaf().
+ */
+static inline struct masstree_leaf *masstree_lock_reached(struct masstree_write *ws,
+							   struct masstree_leaf *lf,
+							   u64 v,
+							   struct masstree_key *k)
+	__acquires(lf)
+{
+	struct masstree_leaf *next;
+
+	for (;;) {
+		masstree_lock(ws, &lf->node);
+		next = masstree_leaf_for(lf, k, v);
+		if (likely(next == lf))
+			return lf;
+		masstree_unlock(ws, &lf->node);
+		v = 0;	/* no snapshot of a given leaf: check its next too */
+		if (next) {
+			lf = next;
+			continue;
+		}
+		masstree_key_reset(k);
+		lf = masstree_reach_leaf(READ_ONCE(ws->mt->root), k, &v);
+		masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
+	}
+}
+
 /**
  * masstree_lock_leaf() - lock the leaf that holds @k's slice in one layer
  * @ws: the write state
@@ -354,28 +386,40 @@ static inline struct masstree_leaf *masstree_lock_leaf(struct masstree_write *ws
 							struct masstree_key *k)
 	__acquires(lf)
 {
-	struct masstree_leaf *next;
-	u64 v = 0;	/* no snapshot of a given leaf: check its next too */
+	u64 v = 0;
 
 	if (root) {
 		lf = masstree_reach_leaf(root, k, &v);
 		masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
 	}
-	for (;;) {
-		masstree_lock(ws, &lf->node);
-		next = masstree_leaf_for(lf, k, v);
-		if (likely(next == lf))
-			return lf;
-		masstree_unlock(ws, &lf->node);
-		v = 0;
-		if (next) {
-			lf = next;
-			continue;
-		}
-		masstree_key_reset(k);
-		lf = masstree_reach_leaf(READ_ONCE(ws->mt->root), k, &v);
-		masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
-	}
+	return masstree_lock_reached(ws, lf, v, k);
+}
+
+/**
+ * masstree_lock_key() - lock the leaf for @k, in the deepest layer known
+ * @ws: the write state
+ * @k: the key, at layer 0; shifted into the returned leaf's layer
+ * @up: set to the leaf that links that layer, if the descent went below
+ *      layer 0 without locking (a hint: it is not locked)
+ *
+ * Descends through layers without locking (masstree_reach_last_layer()),
+ * then locks as masstree_lock_leaf() does. The caller still checks the
+ * locked leaf for a layer link made meanwhile, and goes on down.
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the locked leaf.
+ */
+static inline struct masstree_leaf *masstree_lock_key(struct masstree_write *ws,
+						       struct masstree_key *k,
+						       struct masstree_leaf **up)
+	__acquires(lf)
+{
+	struct masstree_leaf *lf;
+	u64 v;
+
+	lf = masstree_reach_last_layer(ws->mt, k, &v, up);
+	masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
+	return masstree_lock_reached(ws, lf, v, k);
 }
 
 static inline void masstree_count_bytes(struct masstree *mt, long bytes)

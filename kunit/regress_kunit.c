@@ -14,7 +14,8 @@
  *  - #37: every retry path unlocks (the validator finds no node locked);
  *  - #43: emptied layers leave nothing behind (the bytes of a new tree).
  * A lookup held across a remove and a re-insert shows that readers holding
- * old state stay safe (KASAN, ASan).
+ * old state stay safe (KASAN, ASan), and a scan whose leaf takes in its
+ * right sibling's keys mid-scan still returns them.
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
@@ -234,6 +235,86 @@ static void few_keys_merge_only_under_the_same_parent(struct kunit *test)
 	tree_test_free(test, mt);
 }
 
+/* A forward scan that, at @trigger, removes @victim from under itself. */
+struct merge_scan {
+	struct masstree *mt;
+	u64 trigger;
+	u64 victim;
+	u64 seen[16];
+	unsigned int n;
+};
+
+static int merge_scan_fn(void *ctx, const void *key, size_t len,
+			 union masstree_value val)
+{
+	struct merge_scan *ms = ctx;
+	const u8 *p = key;
+	u64 k = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		k = k << 8 | p[i];
+
+	if (ms->n < ARRAY_SIZE(ms->seen))
+		ms->seen[ms->n++] = k;
+	if (k == ms->trigger)
+		WARN_ON(remove_u64(ms->mt, ms->victim));
+	return 0;
+}
+
+/*
+ * A forward scan has read leaf L (child 0) and is handing out its keys
+ * when L's right sibling, left with four, merges them into L and is
+ * unlinked. The keys now sit in L past the scan's snapshot, and L's next
+ * link skips the sibling: the scan must read L again before it moves on.
+ */
+static void scan_sees_keys_merged_into_its_leaf(struct kunit *test)
+{
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree_scan_args args = {
+		.max = 12,
+		.buf = kunit_kzalloc(test, MASSTREE_MAX_KEY_LEN, GFP_KERNEL),
+	};
+	struct merge_scan ms = { .mt = mt };
+	struct masstree_internode *root, *pa;
+	struct masstree_leaf *lf, *second;
+	u8 start[8];
+	u64 i, low, low2;
+
+	KUNIT_ASSERT_NOT_NULL(test, args.buf);
+	for (i = 0; i < 1000; i++)
+		KUNIT_ASSERT_EQ(test, put_u64(mt, i * 16, i), 0);
+	root = masstree_to_internode(mt->root);
+	pa = masstree_to_internode(root->child[1]);
+	lf = masstree_to_leaf(pa->child[0]);
+	second = masstree_to_leaf(pa->child[1]);
+	low = lf->ikey[0];
+	low2 = second->ikey[0];
+	/* L keeps 7 keys (as child 0 it never merges), its sibling 5. */
+	for (i = 7; i < MASSTREE_LEAF_WIDTH; i++)
+		KUNIT_ASSERT_EQ(test, remove_u64(mt, low + i * 16), 0);
+	for (i = 5; i < MASSTREE_LEAF_WIDTH; i++)
+		KUNIT_ASSERT_EQ(test, remove_u64(mt, low2 + i * 16), 0);
+	KUNIT_ASSERT_FALSE(test, masstree_v_is_deleted(READ_ONCE(second->node.version)));
+
+	test_put_be64(low, start);
+	args.start = start;
+	args.start_len = sizeof(start);
+	ms.trigger = low + 6 * 16;
+	ms.victim = low2 + 4 * 16;
+	KUNIT_EXPECT_EQ(test, masstree_scan(mt, &args, merge_scan_fn, &ms), 12L);
+	KUNIT_EXPECT_TRUE(test, masstree_v_is_deleted(READ_ONCE(second->node.version)));
+	KUNIT_ASSERT_EQ(test, ms.n, 12U);
+	for (i = 0; i < 7; i++)
+		KUNIT_EXPECT_EQ(test, ms.seen[i], low + i * 16);
+	/* The sibling's four keys were there throughout: each comes once. */
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, ms.seen[7 + i], low2 + i * 16);
+	KUNIT_EXPECT_EQ(test, ms.seen[11], low2 + MASSTREE_LEAF_WIDTH * 16);
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	tree_test_free(test, mt);
+}
+
 /*
  * #35. An insert held after it found the only leaf; meanwhile the leaf
  * splits, its key's range moves right, and the left (leftmost) leaf
@@ -441,6 +522,7 @@ static void lookup_across_remove_and_reinsert(struct kunit *test)
 static struct kunit_case masstree_regress_cases[] = {
 	KUNIT_CASE(insert_survives_delete_and_redirect),
 	KUNIT_CASE(few_keys_merge_only_under_the_same_parent),
+	KUNIT_CASE(scan_sees_keys_merged_into_its_leaf),
 	KUNIT_CASE(insert_survives_split_then_emptied_leaf),
 	KUNIT_CASE(layer_cleanup_and_insert_do_not_deadlock),
 	KUNIT_CASE(writer_in_a_deleted_layer_restarts_from_the_top),

@@ -193,6 +193,54 @@ static void root_with_one_child_collapses(struct kunit *test)
 	tree_test_free(test, mt);
 }
 
+/* Key @id of the thinning tests: one layer of scattered 8-byte keys. */
+static void rm_scattered_key(u64 id, u8 *key)
+{
+	test_put_be64(id * 0x9e3779b97f4a7c15ULL, key);
+}
+
+/*
+ * Put @n scattered keys (value: the id) in random order, then remove all
+ * but one in @keep, in random order.
+ */
+static void rm_fill_then_thin(struct kunit *test, struct masstree *mt, u64 n,
+			      u64 keep, unsigned long *full)
+{
+	u64 i, id;
+	u8 key[8];
+
+	for (i = 0; i < n; i++) {
+		id = tree_test_shuffled(i, n);
+		rm_scattered_key(id, key);
+		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, 8, id,
+							 MASSTREE_ANY, GFP_KERNEL), 0);
+	}
+	*full = masstree_bytes(mt) / n;
+	for (i = 0; i < n; i++) {
+		id = tree_test_shuffled(i, n);
+		if (!(id % keep))
+			continue;
+		rm_scattered_key(id, key);
+		KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key, 8, NULL), 0);
+	}
+}
+
+/* The tree is valid and holds exactly the keys rm_fill_then_thin() kept. */
+static void rm_expect_kept(struct kunit *test, struct masstree *mt, u64 n,
+			   u64 keep)
+{
+	u64 id, value;
+	u8 key[8];
+
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	KUNIT_EXPECT_EQ(test, masstree_count(mt), (unsigned long)((n + keep - 1) / keep));
+	for (id = 0; id < n; id += keep) {
+		rm_scattered_key(id, key);
+		KUNIT_EXPECT_EQ(test, masstree_get_index(mt, key, 8, &value), 0);
+		KUNIT_EXPECT_EQ(test, value, id);
+	}
+}
+
 /*
  * Leaves left with few keys merge into their left neighbours: removing
  * most keys in random order leaves a tree sized for what remains, not for
@@ -201,32 +249,54 @@ static void root_with_one_child_collapses(struct kunit *test)
 static void random_removes_keep_memory_proportional(struct kunit *test)
 {
 	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
-	u64 n = MASSTREE_TEST_IN_KERNEL ? 16384 : 131072, i, id, value;
+	u64 n = MASSTREE_TEST_IN_KERNEL ? 16384 : 131072;
 	unsigned long full, left;
-	u8 key[8];
 
-	/* One layer of 8-byte keys: layers are the trie's own matter. */
-	for (i = 0; i < n; i++) {
-		test_put_be64(tree_test_shuffled(i, n) * 0x9e3779b97f4a7c15ULL, key);
-		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, 8, i,
-							 MASSTREE_ANY, GFP_KERNEL), 0);
-	}
-	full = masstree_bytes(mt) / n;
-	for (i = 0; i < n; i++) {
-		id = tree_test_shuffled(i, n);
-		if (!(id % 10))
-			continue;
-		test_put_be64(id * 0x9e3779b97f4a7c15ULL, key);
-		KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key, 8, NULL), 0);
-	}
+	rm_fill_then_thin(test, mt, n, 10, &full);
 	left = masstree_bytes(mt) / masstree_count(mt);
 	kunit_info(test, "%lu bytes per key full, %lu with a tenth left", full, left);
 	KUNIT_EXPECT_LT(test, left, 3 * full);
-	KUNIT_EXPECT_TREE_VALID(test, mt);
-	for (id = 0; id < n; id += 10) {
-		test_put_be64(id * 0x9e3779b97f4a7c15ULL, key);
-		KUNIT_EXPECT_EQ(test, masstree_get_index(mt, key, 8, &value), 0);
+	rm_expect_kept(test, mt, n, 10);
+	tree_test_free(test, mt);
+}
+
+/* Count layer 0's leaves and internodes; no writer may run. */
+static void rm_count_nodes(struct masstree_node *n, unsigned long *leaves,
+			   unsigned long *internodes)
+{
+	struct masstree_internode *in;
+	unsigned int i;
+
+	if (masstree_node_is_leaf(n)) {
+		(*leaves)++;
+		return;
 	}
+	(*internodes)++;
+	in = masstree_to_internode(n);
+	for (i = 0; i <= in->nkeys; i++)
+		rm_count_nodes(in->child[i], leaves, internodes);
+}
+
+/*
+ * Internodes merge as their leaves go: with most keys removed at random,
+ * each level-1 internode would otherwise keep one leaf or two, and the
+ * internodes would outnumber the leaves.
+ */
+static void internodes_merge_as_leaves_go(struct kunit *test)
+{
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
+	u64 n = MASSTREE_TEST_IN_KERNEL ? 32768 : 131072;
+	unsigned long full, leaves = 0, internodes = 0;
+
+	rm_fill_then_thin(test, mt, n, 32, &full);
+	rcu_read_lock();
+	rm_count_nodes(READ_ONCE(mt->root), &leaves, &internodes);
+	rcu_read_unlock();
+	kunit_info(test, "%lu keys left in %lu leaves under %lu internodes",
+		   masstree_count(mt), leaves, internodes);
+	/* Merged, internodes hold 6 children or more on average. */
+	KUNIT_EXPECT_LE(test, internodes * 4, leaves);
+	rm_expect_kept(test, mt, n, 32);
 	tree_test_free(test, mt);
 }
 
@@ -444,6 +514,7 @@ static struct kunit_case masstree_remove_cases[] = {
 	KUNIT_CASE(remove_layers_back_to_one_leaf),
 	KUNIT_CASE(root_with_one_child_collapses),
 	KUNIT_CASE(random_removes_keep_memory_proportional),
+	KUNIT_CASE(internodes_merge_as_leaves_go),
 	KUNIT_CASE(differential_with_removes),
 	KUNIT_CASE(writers_chase_removers_readers_see_stable_keys),
 	KUNIT_CASE(leaves_and_layers_split_and_empty_under_readers),

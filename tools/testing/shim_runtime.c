@@ -13,6 +13,7 @@
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/percpu_counter.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
@@ -21,6 +22,17 @@
 
 __thread int shim_preempt_count;
 __thread int shim_rcu_nesting;
+__thread unsigned int shim_pcpu_slot;	/* slot + 1; 0: none yet */
+
+unsigned int shim_pcpu_slot_assign(void)
+{
+	static unsigned int next;
+	unsigned int slot = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) %
+			    SHIM_PCPU_SLOTS;
+
+	shim_pcpu_slot = slot + 1;
+	return slot;
+}
 
 static long warnings;
 
