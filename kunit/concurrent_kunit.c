@@ -4,6 +4,7 @@
  * check what must hold whatever the interleaving; every case ends with a
  * full validation. Bounded in time (MASSTREE_STRESS_MS) and in size.
  */
+#include <linux/atomic.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -272,7 +273,7 @@ struct held_leaf {
 	struct masstree *mt;
 	u64 far_key, near_key;
 	int put_err, get_err;
-	bool done;
+	atomic_t done;
 };
 
 static int held_leaf_worker(void *arg)
@@ -286,8 +287,9 @@ static int held_leaf_worker(void *arg)
 					 GFP_KERNEL);
 	test_put_be64(hl->near_key, key);
 	hl->get_err = masstree_get_index(hl->mt, key, 8, &value);
-	/* Pairs with the test's smp_load_acquire(): results before done. */
-	smp_store_release(&hl->done, true);
+	/* Pairs with the test's smp_rmb(): results before done. */
+	smp_wmb();
+	atomic_set(&hl->done, 1);
 	while (!kthread_should_stop())
 		msleep(20);
 	return 0;
@@ -325,9 +327,10 @@ static void a_locked_leaf_holds_up_no_other_writer_or_reader(struct kunit *test)
 	wake_up_process(task);
 	/* Spin, not sleep: we hold a node lock, as a writer would. */
 	end = jiffies + msecs_to_jiffies(5000);
-	/* Pairs with the worker's smp_store_release(). */
-	while (!(done = smp_load_acquire(&hl->done)) && time_before(jiffies, end))
+	while (!(done = atomic_read(&hl->done)) && time_before(jiffies, end))
 		cpu_relax();
+	/* Pairs with the worker's smp_wmb(). */
+	smp_rmb();
 	masstree_test_unlock_leaf(lf);
 	kthread_stop(task);
 	KUNIT_EXPECT_TRUE_MSG(test, done, "put or get waited for another leaf's lock");
