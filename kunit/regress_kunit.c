@@ -144,6 +144,24 @@ static int remove_u64(struct masstree *mt, u64 key)
 }
 
 /*
+ * Sequential keys 0, 16, ..., 15984: full leaves, 16 to an internode, a
+ * root above. Return the internode that is the root's second child.
+ */
+static struct masstree_internode *fill_sequential(struct kunit *test,
+						  struct masstree *mt)
+{
+	struct masstree_internode *root;
+	u64 i;
+
+	for (i = 0; i < 1000; i++)
+		KUNIT_ASSERT_EQ(test, put_u64(mt, i * 16, i), 0);
+	KUNIT_ASSERT_FALSE(test, masstree_node_is_leaf(mt->root));
+	root = masstree_to_internode(mt->root);
+	KUNIT_ASSERT_FALSE(test, masstree_node_is_leaf(root->child[1]));
+	return masstree_to_internode(root->child[1]);
+}
+
+/*
  * #40. Leaf L is child 0 of a parent that is not leftmost: emptying it
  * deletes it and raises the parent's low bound in the root (a redirect).
  * An insert of a key in L's range, held after it found L, must retry and
@@ -159,13 +177,8 @@ static void insert_survives_delete_and_redirect(struct kunit *test)
 	u8 key[8];
 	u64 i, low, value;
 
-	/* Sequential keys: full leaves, 16 to an internode, a root above. */
-	for (i = 0; i < 1000; i++)
-		KUNIT_ASSERT_EQ(test, put_u64(mt, i * 16, i), 0);
-	KUNIT_ASSERT_FALSE(test, masstree_node_is_leaf(mt->root));
+	pa = fill_sequential(test, mt);
 	root = masstree_to_internode(mt->root);
-	KUNIT_ASSERT_FALSE(test, masstree_node_is_leaf(root->child[1]));
-	pa = masstree_to_internode(root->child[1]);
 	lf = masstree_to_leaf(pa->child[0]);
 	left = lf->prev;
 	low = lf->ikey[0];
@@ -200,14 +213,11 @@ static void insert_survives_delete_and_redirect(struct kunit *test)
 static void few_keys_merge_only_under_the_same_parent(struct kunit *test)
 {
 	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
-	struct masstree_internode *root, *pa;
+	struct masstree_internode *pa;
 	struct masstree_leaf *lf, *second;
 	u64 i, low, low2, value;
 
-	for (i = 0; i < 1000; i++)
-		KUNIT_ASSERT_EQ(test, put_u64(mt, i * 16, i), 0);
-	root = masstree_to_internode(mt->root);
-	pa = masstree_to_internode(root->child[1]);
+	pa = fill_sequential(test, mt);
 	lf = masstree_to_leaf(pa->child[0]);
 	second = masstree_to_leaf(pa->child[1]);
 	low = lf->ikey[0];
@@ -276,16 +286,13 @@ static void scan_sees_keys_merged_into_its_leaf(struct kunit *test)
 		.buf = kunit_kzalloc(test, MASSTREE_MAX_KEY_LEN, GFP_KERNEL),
 	};
 	struct merge_scan ms = { .mt = mt };
-	struct masstree_internode *root, *pa;
+	struct masstree_internode *pa;
 	struct masstree_leaf *lf, *second;
 	u8 start[8];
 	u64 i, low, low2;
 
 	KUNIT_ASSERT_NOT_NULL(test, args.buf);
-	for (i = 0; i < 1000; i++)
-		KUNIT_ASSERT_EQ(test, put_u64(mt, i * 16, i), 0);
-	root = masstree_to_internode(mt->root);
-	pa = masstree_to_internode(root->child[1]);
+	pa = fill_sequential(test, mt);
 	lf = masstree_to_leaf(pa->child[0]);
 	second = masstree_to_leaf(pa->child[1]);
 	low = lf->ikey[0];
