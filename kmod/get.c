@@ -132,6 +132,46 @@ static struct masstree_leaf *masstree_advance(struct masstree_leaf *lf,
 	return lf;
 }
 
+/*
+ * Read @k's entry in @lf, reached with version *@v, under a stable
+ * snapshot, walking right after a split. Suffixes are compared inside the
+ * snapshot: a bag may be replaced under us.
+ *
+ * Return: the leaf read, with *@v its snapshot, *@found whether it holds
+ * the key, and *@klen and *@lv its entry; NULL if the leaf was deleted
+ * (maybe with its layer: only the top of the tree is sure).
+ */
+static inline struct masstree_leaf *masstree_read_entry(struct masstree_leaf *lf,
+							 const struct masstree_key *k,
+							 u64 *v, bool *found, u8 *klen,
+							 union masstree_leafvalue *lv)
+{
+	for (;;) {
+		unsigned int pos, slot;
+		bool match;
+		u64 perm;
+
+		if (unlikely(masstree_v_is_deleted(*v)))
+			return NULL;
+		*found = false;
+		perm = masstree_leaf_perm(lf);
+		pos = masstree_leaf_search(lf, perm, k->ikey,
+					   masstree_key_klen(k), &match);
+		if (match) {
+			slot = masstree_perm_slot(perm, pos);
+			*klen = READ_ONCE(lf->klen[slot]);
+			lv->index = READ_ONCE(lf->lv[slot].index);
+			*found = *klen != MASSTREE_KLEN_SUFFIX ||
+				 masstree_ksuf_equal(lf, slot,
+						     masstree_key_suffix(k),
+						     masstree_key_suffix_len(k));
+		}
+		if (likely(!masstree_v_has_changed(&lf->node.version, *v)))
+			return lf;
+		lf = masstree_advance(lf, k, v);
+	}
+}
+
 /**
  * masstree_reach_last_layer() - descend layers as a reader does, for a writer
  * @mt: the tree
@@ -153,8 +193,11 @@ struct masstree_leaf *masstree_reach_last_layer(struct masstree *mt,
 						struct masstree_key *k, u64 *v,
 						struct masstree_leaf **up)
 {
-	struct masstree_node *root, *layer;
+	union masstree_leafvalue lv;
+	struct masstree_node *root;
 	struct masstree_leaf *lf;
+	bool found;
+	u8 klen;
 
 top:
 	root = READ_ONCE(mt->root);
@@ -162,31 +205,14 @@ top:
 	*up = NULL;
 layer:
 	lf = masstree_reach_leaf(root, k, v);
-	for (;;) {
-		unsigned int pos;
-		bool match;
-		u64 perm;
-
-		if (unlikely(masstree_v_is_deleted(*v)))
-			goto top;
-		layer = NULL;
-		perm = masstree_leaf_perm(lf);
-		pos = masstree_leaf_search(lf, perm, k->ikey,
-					   masstree_key_klen(k), &match);
-		if (match) {
-			unsigned int slot = masstree_perm_slot(perm, pos);
-
-			if (READ_ONCE(lf->klen[slot]) == MASSTREE_KLEN_LAYER)
-				layer = READ_ONCE(lf->lv[slot].layer);
-		}
-		if (likely(!masstree_v_has_changed(&lf->node.version, *v)))
-			break;
-		lf = masstree_advance(lf, k, v);
-	}
-	if (!layer || !masstree_v_is_root(READ_ONCE(layer->version)))
+	lf = masstree_read_entry(lf, k, v, &found, &klen, &lv);
+	if (!lf)
+		goto top;
+	if (!found || klen != MASSTREE_KLEN_LAYER ||
+	    !masstree_v_is_root(READ_ONCE(lv.layer->version)))
 		return lf;
 	*up = lf;
-	root = layer;
+	root = lv.layer;
 	masstree_key_shift(k);
 	goto layer;
 }
@@ -203,8 +229,11 @@ layer:
 static bool masstree_lookup(struct masstree *mt, struct masstree_key *k,
 			    union masstree_leafvalue *val)
 {
+	union masstree_leafvalue lv;
 	struct masstree_node *root;
 	struct masstree_leaf *lf;
+	bool found;
+	u8 klen;
 	u64 v;
 
 top:
@@ -213,42 +242,17 @@ top:
 layer:
 	lf = masstree_reach_leaf(root, k, &v);
 	masstree_hook(MASSTREE_HOOK_LOOKUP_REACHED, k);
-	for (;;) {
-		union masstree_leafvalue lv = { .index = 0 };
-		unsigned int pos, slot;
-		bool match, found = false;
-		u8 klen = 0;
-		u64 perm;
-
-		/* Removed, maybe with its whole layer: only the top is sure. */
-		if (unlikely(masstree_v_is_deleted(v)))
-			goto top;
-		perm = masstree_leaf_perm(lf);
-		pos = masstree_leaf_search(lf, perm, k->ikey,
-					   masstree_key_klen(k), &match);
-		if (match) {
-			slot = masstree_perm_slot(perm, pos);
-			klen = READ_ONCE(lf->klen[slot]);
-			lv.index = READ_ONCE(lf->lv[slot].index);
-			found = klen != MASSTREE_KLEN_SUFFIX ||
-				masstree_ksuf_equal(lf, slot,
-						    masstree_key_suffix(k),
-						    masstree_key_suffix_len(k));
-		}
-		if (unlikely(masstree_v_has_changed(&lf->node.version, v))) {
-			lf = masstree_advance(lf, k, &v);
-			continue;
-		}
-		if (!found)
-			return false;
-		if (klen == MASSTREE_KLEN_LAYER) {
-			root = lv.layer;
-			masstree_key_shift(k);
-			goto layer;
-		}
-		*val = lv;
-		return true;
+	if (!masstree_read_entry(lf, k, &v, &found, &klen, &lv))
+		goto top;
+	if (!found)
+		return false;
+	if (klen == MASSTREE_KLEN_LAYER) {
+		root = lv.layer;
+		masstree_key_shift(k);
+		goto layer;
 	}
+	*val = lv;
+	return true;
 }
 
 /**
