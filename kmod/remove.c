@@ -263,23 +263,32 @@ masstree_unhook(struct masstree_write *ws, struct masstree_node *n,
 	return pa;
 }
 
+static unsigned int masstree_nr_children(const struct masstree_internode *in)
+{
+	return min_t(unsigned int, READ_ONCE(in->nkeys),
+		     MASSTREE_INTERNODE_WIDTH) + 1;
+}
+
 /* Where @child hangs in @in, read without its lock: a guess, or -1. */
 static int masstree_child_index_guess(const struct masstree_internode *in,
 				      const struct masstree_node *child)
 {
-	unsigned int i, n = min_t(unsigned int, READ_ONCE(in->nkeys),
-				  MASSTREE_INTERNODE_WIDTH);
+	unsigned int i, n = masstree_nr_children(in);
 
-	for (i = 0; i <= n; i++)
+	for (i = 0; i < n; i++)
 		if (READ_ONCE(in->child[i]) == child)
 			return i;
 	return -1;
 }
 
-static unsigned int masstree_nr_children(const struct masstree_internode *in)
+/* Is one of the siblings @l and @r small, and do both fit in one node? */
+static bool masstree_internodes_merge(const struct masstree_internode *l,
+				      const struct masstree_internode *r)
 {
-	return min_t(unsigned int, READ_ONCE(in->nkeys),
-		     MASSTREE_INTERNODE_WIDTH) + 1;
+	unsigned int nl = masstree_nr_children(l), nr = masstree_nr_children(r);
+
+	return min(nl, nr) <= MASSTREE_IMERGE_BELOW &&
+	       nl + nr <= MASSTREE_INTERNODE_WIDTH + 1;
 }
 
 /*
@@ -341,8 +350,7 @@ masstree_merge_internode(struct masstree_write *ws, struct masstree_internode *x
 		return NULL;
 	l = i ? masstree_to_internode(sib) : x;
 	r = i ? x : masstree_to_internode(sib);
-	if (masstree_nr_children(l) + masstree_nr_children(r) >
-	    MASSTREE_INTERNODE_WIDTH + 1)
+	if (!masstree_internodes_merge(l, r))
 		return NULL;
 
 	masstree_lock_raw(ws, &l->node);
@@ -356,8 +364,7 @@ masstree_merge_internode(struct masstree_write *ws, struct masstree_internode *x
 		goto unlock;
 	i = masstree_child_index(lp, &r->node);
 	if (!i || lp->child[i - 1] != &l->node ||
-	    l->nkeys + r->nkeys + 2 > MASSTREE_INTERNODE_WIDTH + 1 ||
-	    min(l->nkeys, r->nkeys) + 1 > MASSTREE_IMERGE_BELOW)
+	    !masstree_internodes_merge(l, r))
 		goto unlock;
 	masstree_internode_merge(ws, l, r, lp, i, &rt);
 	pa = lp;
