@@ -689,6 +689,26 @@ nomem:
 	return -1;
 }
 
+/*
+ * The runtime's RCU is QSBR (see the shim's rcupdate.h): a thread that
+ * waits for the others goes offline, or no grace period could end.
+ */
+static void bench_wait(pthread_barrier_t *barrier)
+{
+	bool was_online = shim_rcu_offline();
+
+	pthread_barrier_wait(barrier);
+	shim_rcu_online(was_online);
+}
+
+static void bench_join(pthread_t thread)
+{
+	bool was_online = shim_rcu_offline();
+
+	pthread_join(thread, NULL);
+	shim_rcu_online(was_online);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -696,22 +716,22 @@ static void *worker_main(void *arg)
 	unsigned int c;
 
 	rcu_register_thread();
-	pthread_barrier_wait(&r->barrier);
+	bench_wait(&r->barrier);
 	w->put_ns[0] = now_ns();
 	r->wl->put(w);
 	w->put_ns[1] = now_ns();
-	pthread_barrier_wait(&r->barrier);	/* puts done */
-	pthread_barrier_wait(&r->barrier);	/* tree measured */
+	bench_wait(&r->barrier);	/* puts done */
+	bench_wait(&r->barrier);	/* tree measured */
 	w->get_ns[0] = now_ns();
 	r->wl->get(w);
 	w->get_ns[1] = now_ns();
 	for (c = 0; r->wl->scan && c < NR_SCAN_CONFS; c++) {
-		pthread_barrier_wait(&r->barrier);
+		bench_wait(&r->barrier);
 		w->scan_ns[c][0] = now_ns();
 		index_scan(w, c, r->threads);
 		w->scan_ns[c][1] = now_ns();
 	}
-	pthread_barrier_wait(&r->barrier);	/* removes may start */
+	bench_wait(&r->barrier);	/* removes may start */
 	w->rm_ns[0] = now_ns();
 	r->wl->remove(w);
 	w->rm_ns[1] = now_ns();
@@ -794,17 +814,17 @@ static int run_once(const struct workload *wl, const struct plan *pl,
 		}
 	}
 
-	pthread_barrier_wait(&r->barrier);	/* go */
-	pthread_barrier_wait(&r->barrier);	/* puts done */
+	bench_wait(&r->barrier);	/* go */
+	bench_wait(&r->barrier);	/* puts done */
 	r->count = masstree_count(&r->mt);
 	r->bytes = masstree_bytes(&r->mt);
 	r->valid = r->validate ? masstree_validate(&r->mt) : 0;
-	pthread_barrier_wait(&r->barrier);	/* gets may start */
+	bench_wait(&r->barrier);	/* gets may start */
 	for (t = 0; wl->scan && t < NR_SCAN_CONFS; t++)
-		pthread_barrier_wait(&r->barrier);	/* each scan measurement */
-	pthread_barrier_wait(&r->barrier);	/* removes may start */
+		bench_wait(&r->barrier);	/* each scan measurement */
+	bench_wait(&r->barrier);	/* removes may start */
 	for (t = 0; t < r->threads; t++)
-		pthread_join(r->workers[t].thread, NULL);
+		bench_join(r->workers[t].thread);
 	/* Removed emptied leaves and layers are freed after a grace period. */
 	masstree_reclaim_flush();
 	r->left_count = masstree_count(&r->mt);
@@ -886,12 +906,13 @@ static void csv_row(FILE *csv, const struct workload *wl, const char *op,
 static void print_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-n keys] [-w rw1,rand8,url] [-t 1,2] [-r reps] [-o csv] [-s] [-c]\n"
+		"usage: %s [-n keys] [-w rw1,rand8,url] [-t 1,2] [-r reps] [-o csv] [-g us] [-s] [-c]\n"
 		"  -n  keys per workload, split among the threads (default 1000000)\n"
 		"  -w  workloads to run (default all)\n"
 		"  -t  thread counts (default 1,2)\n"
 		"  -r  repetitions; the median is reported (default 3)\n"
 		"  -o  CSV output (default build/bench/userspace.csv; '-' for none)\n"
+		"  -g  shortest grace period, in microseconds (default 1000; 0: liburcu's)\n"
 		"  -s  skip validating every tree after its puts (untimed)\n"
 		"  -c  time by thread CPU time instead of the wall clock\n",
 		prog);
@@ -922,11 +943,12 @@ int main(int argc, char **argv)
 	unsigned int nthreads = 2, reps = 3, i, t, rep;
 	bool validate = true;
 	unsigned long failures = 0;
+	unsigned int min_grace_us = 1000;
 	u32 nkeys = 1000000;
 	FILE *csv = NULL;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:w:t:r:o:sch")) != -1) {
+	while ((opt = getopt(argc, argv, "n:w:t:r:o:g:sch")) != -1) {
 		switch (opt) {
 		case 'n':
 			nkeys = strtoul(optarg, NULL, 0);
@@ -942,6 +964,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			csv_path = optarg;
+			break;
+		case 'g':
+			min_grace_us = strtoul(optarg, NULL, 0);
 			break;
 		case 's':
 			validate = false;
@@ -960,6 +985,7 @@ int main(int argc, char **argv)
 			print_usage(argv[0]);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	shim_rcu_set_min_grace(min_grace_us);
 	rcu_register_thread();
 	if (shim_module_init()) {
 		fprintf(stderr, "bench: module init failed\n");

@@ -102,6 +102,119 @@ void shim_module_exit(void)
 }
 
 /*
+ * call_rcu() with paced grace periods. liburcu's call_rcu() thread starts
+ * a grace period as soon as the last one ended, and each one IPIs every
+ * CPU through membarrier(): thousands a second while nodes are retired
+ * nonstop. The kernel's grace periods wait for each CPU's scheduler tick
+ * or context switch and IPI no busy CPU, so they last milliseconds. When
+ * paced, callbacks queue here; a thread waits the minimum, takes all that
+ * queued, waits for one liburcu grace period and invokes them in order.
+ */
+static unsigned int rcu_min_grace_us;
+static pthread_mutex_t rcu_pace_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t rcu_pace_queued_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t rcu_pace_done_cond = PTHREAD_COND_INITIALIZER;
+static struct cds_wfcq_node *rcu_pace_head;
+static struct cds_wfcq_node **rcu_pace_tail = &rcu_pace_head;
+/* Callbacks queued, and invoked, since the start: invoked in queue order. */
+static unsigned long rcu_pace_queued;
+static unsigned long rcu_pace_invoked;
+
+static void *shim_rcu_pacer(void *unused)
+{
+	struct timespec gap = {
+		.tv_sec = rcu_min_grace_us / 1000000,
+		.tv_nsec = rcu_min_grace_us % 1000000 * 1000L,
+	};
+
+	/* Registered to run callbacks; offline while it waits. */
+	rcu_register_thread();
+	shim_rcu_offline();
+	for (;;) {
+		struct cds_wfcq_node *node;
+		unsigned long taken;
+
+		pthread_mutex_lock(&rcu_pace_lock);
+		while (!rcu_pace_head)
+			pthread_cond_wait(&rcu_pace_queued_cond, &rcu_pace_lock);
+		pthread_mutex_unlock(&rcu_pace_lock);
+		nanosleep(&gap, NULL);
+
+		pthread_mutex_lock(&rcu_pace_lock);
+		node = rcu_pace_head;
+		taken = rcu_pace_queued;
+		rcu_pace_head = NULL;
+		rcu_pace_tail = &rcu_pace_head;
+		pthread_mutex_unlock(&rcu_pace_lock);
+
+		SHIM_URCU(synchronize_rcu)();
+		shim_rcu_online(true);
+		while (node) {
+			struct rcu_head *head = container_of(node, struct rcu_head,
+							     next);
+
+			node = node->next;
+			head->func(head);
+		}
+		shim_rcu_offline();
+
+		pthread_mutex_lock(&rcu_pace_lock);
+		rcu_pace_invoked = taken;
+		pthread_cond_broadcast(&rcu_pace_done_cond);
+		pthread_mutex_unlock(&rcu_pace_lock);
+	}
+	return NULL;
+}
+
+void shim_rcu_set_min_grace(unsigned int us)
+{
+	pthread_t thread;
+
+	if (!us || rcu_min_grace_us)
+		return;
+	rcu_min_grace_us = us;
+	if (pthread_create(&thread, NULL, shim_rcu_pacer, NULL)) {
+		fprintf(stderr, "shim: cannot start the grace period thread\n");
+		abort();
+	}
+	pthread_detach(thread);
+}
+
+void shim_call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
+{
+	if (!rcu_min_grace_us) {
+		SHIM_URCU(call_rcu)(head, func);
+		return;
+	}
+	head->func = func;
+	head->next.next = NULL;
+	pthread_mutex_lock(&rcu_pace_lock);
+	if (!rcu_pace_head)
+		pthread_cond_signal(&rcu_pace_queued_cond);
+	*rcu_pace_tail = &head->next;
+	rcu_pace_tail = &head->next.next;
+	rcu_pace_queued++;
+	pthread_mutex_unlock(&rcu_pace_lock);
+}
+
+void shim_rcu_barrier(void)
+{
+	bool was_online = shim_rcu_offline();
+	unsigned long target;
+
+	if (!rcu_min_grace_us) {
+		SHIM_URCU(barrier)();
+	} else {
+		pthread_mutex_lock(&rcu_pace_lock);
+		target = rcu_pace_queued;
+		while (rcu_pace_invoked < target)
+			pthread_cond_wait(&rcu_pace_done_cond, &rcu_pace_lock);
+		pthread_mutex_unlock(&rcu_pace_lock);
+	}
+	shim_rcu_online(was_online);
+}
+
+/*
  * Workqueues: one worker thread each, running works in queue order. Like
  * a kernel worker it is an RCU reader thread, and may sleep.
  */
@@ -123,9 +236,11 @@ static void *shim_worker(void *arg)
 	pthread_mutex_lock(&wq->lock);
 	for (;;) {
 		struct work_struct *w;
+		bool was_online = shim_rcu_offline();
 
 		while (!wq->head && !wq->stop)
 			pthread_cond_wait(&wq->work_cond, &wq->lock);
+		shim_rcu_online(was_online);
 		if (!wq->head)
 			break;
 		w = wq->head;
@@ -209,11 +324,15 @@ bool queue_rcu_work(struct workqueue_struct *wq, struct rcu_work *rw)
 
 void flush_workqueue(struct workqueue_struct *wq)
 {
+	bool was_online;
+
 	might_sleep();
+	was_online = shim_rcu_offline();
 	pthread_mutex_lock(&wq->lock);
 	while (wq->head || wq->running)
 		pthread_cond_wait(&wq->idle_cond, &wq->lock);
 	pthread_mutex_unlock(&wq->lock);
+	shim_rcu_online(was_online);
 }
 
 void destroy_workqueue(struct workqueue_struct *wq)
