@@ -67,9 +67,13 @@
  *    collapsing it would move a subtree up while writers climb through
  *    it. It goes when that child goes, or when its layer empties. So
  *    memory stays proportional to the live leaves. The one exception is
- *    layer 0's root: left with one child, it hands the root over to that
- *    child when the child's lock is free (masstree_collapse_root()), as
- *    nothing above it needs to change but the tree's root pointer.
+ *    a layer's root: left with one child, it hands the layer over to that
+ *    child (masstree_collapse_root()) when the child's lock is free and,
+ *    for a deeper layer, the lock of the leaf that links it. That lock is
+ *    out of order (upper layers come first), so it is only tried: nothing
+ *    waits. Under it the link is checked, then pointed at the child. A
+ *    reader that took the old link reaches the old root, marked deleted,
+ *    and starts again from the top.
  *
  * 3. A layer whose every key is gone (its leftmost leaf empty and alone,
  *    under a chain of single-child internodes) collapses. Layer 0 shrinks
@@ -180,13 +184,35 @@ static void masstree_internode_drop_first(struct masstree_internode *in)
 }
 
 /*
- * Layer 0's root @root, locked, was left with one child: make the child
- * the root, if it can be locked without waiting (the lock order is
- * bottom-up; a writer holding the child may be waiting for @root). The old
- * root still leads readers that start from it to the child; a writer
- * climbing from the child finds its parent pointer gone and sees a root.
- * Deeper layers keep a single-child root until they empty: their root is
- * also linked from the layer above, whose leaf we may not wait for here.
+ * Where @root, a deeper layer's root, is linked from: @lf's slot whose
+ * link leads to it (a link may still name an old root below it), or -1.
+ */
+static int masstree_link_slot(struct masstree_leaf *lf,
+			      struct masstree_node *root)
+{
+	u64 perm = lf->permutation;
+	unsigned int pos, slot;
+
+	for (pos = 0; pos < masstree_perm_size(perm); pos++) {
+		slot = masstree_perm_slot(perm, pos);
+		if (lf->klen[slot] == MASSTREE_KLEN_LAYER &&
+		    masstree_layer_root(lf->lv[slot].layer) == root)
+			return slot;
+	}
+	return -1;
+}
+
+/*
+ * A layer's root @root, locked, was left with one child: make the child
+ * the root, if the locks it takes are free without waiting (the lock order
+ * is bottom-up within a layer and top-down across layers; a writer
+ * holding the child, or the leaf that links a deeper layer, may be waiting
+ * for a lock we hold). Layer 0's root is the tree's root pointer. A deeper
+ * layer's is the link in the leaf of the layer above: the remove's hint
+ * @ws->up, if it still links this layer. The old root still leads readers
+ * that start from it to the child, until it is marked deleted: then they
+ * start again from the top. A writer climbing from the child finds its
+ * parent pointer gone and sees a root.
  */
 static void masstree_collapse_root(struct masstree_write *ws,
 				   struct masstree_internode *root,
@@ -194,22 +220,37 @@ static void masstree_collapse_root(struct masstree_write *ws,
 				   struct masstree_retired *rt)
 {
 	struct masstree_node *child = root->child[0];
+	struct masstree_leaf *linker = NULL;
 	bool mine = child == held;
+	int slot = -1;
 
-	if (READ_ONCE(ws->mt->root) != &root->node)
-		return;
+	if (READ_ONCE(ws->mt->root) != &root->node) {
+		linker = ws->up;
+		if (!linker || !masstree_v_trylock(&linker->node.version))
+			return;
+		ws->nlocked++;
+		if (!masstree_v_is_deleted(linker->node.version))
+			slot = masstree_link_slot(linker, &root->node);
+		if (slot < 0)
+			goto unlock_linker;
+	}
 	if (!mine) {
 		if (!masstree_v_trylock(&child->version))
-			return;
+			goto unlock_linker;
 		ws->nlocked++;
 	}
 	masstree_v_mark_root(&child->version);
 	WRITE_ONCE(child->parent, NULL);
-	/* Its root bit before readers can start from it. */
-	smp_store_release(&ws->mt->root, child);
+	if (linker)	/* release: the root bit before readers start from it */
+		smp_store_release(&linker->lv[slot].layer, child);
+	else		/* the same, for the tree's root */
+		smp_store_release(&ws->mt->root, child);
 	masstree_retire_node(ws, rt, &root->node);
 	if (!mine)
 		masstree_unlock_raw(ws, child);
+unlock_linker:
+	if (linker)
+		masstree_unlock_raw(ws, &linker->node);
 }
 
 /*
@@ -793,7 +834,8 @@ static int masstree_remove_entry(struct masstree *mt, const void *key,
 		return -E2BIG;
 	masstree_key_init(&k, key, len);
 	rcu_read_lock();
-	err = masstree_remove_leaf(&ws, &k, old, &depth, &up);
+	err = masstree_remove_leaf(&ws, &k, old, &depth, &ws.up);
+	up = ws.up;
 	if (depth >= 0)
 		masstree_hook(MASSTREE_HOOK_LAYER_EMPTIED, &k);
 	/* Collapse emptied layers bottom-up; each may empty the one above. */

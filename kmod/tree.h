@@ -174,6 +174,8 @@ struct masstree_need {
  * @ksuf: spare suffix bags
  * @need: what the last attempt lacked
  * @released: a value reference to drop once every lock is released
+ * @up: a remove's hint: the leaf that linked the layer of its key, as
+ *      seen on the way down (not locked; checked under its lock)
  */
 struct masstree_write {
 	struct masstree *mt;
@@ -189,6 +191,7 @@ struct masstree_write {
 	struct masstree_ksuf *ksuf[MASSTREE_MAX_SPARE_KSUF];
 	struct masstree_need need;
 	struct kref *released;
+	struct masstree_leaf *up;
 };
 
 #ifdef CONFIG_LOCKDEP

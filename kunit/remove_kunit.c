@@ -193,6 +193,80 @@ static void root_with_one_child_collapses(struct kunit *test)
 	tree_test_free(test, mt);
 }
 
+/* Key @i of layer 1: an 8-byte prefix every key shares, then @i. */
+static unsigned int rm_layer1_key(u64 i, u8 *key)
+{
+	memcpy(key, "sublayer", 8);
+	test_put_be64(i, key + 8);
+	return 16;
+}
+
+/*
+ * The root of the layer that layer 0's only entry links to. Under
+ * rcu_read_lock() it may race the link's change, which leaves layer 0 as it
+ * is: either root will do.
+ */
+static struct masstree_node *rm_layer1_root(struct masstree *mt)
+{
+	struct masstree_leaf *lf = masstree_to_leaf(READ_ONCE(mt->root));
+	u64 perm = READ_ONCE(lf->permutation);
+	unsigned int slot = masstree_perm_slot(perm, 0);
+
+	if (masstree_perm_size(perm) != 1 ||
+	    READ_ONCE(lf->klen[slot]) != MASSTREE_KLEN_LAYER)
+		return NULL;
+	return masstree_layer_root(READ_ONCE(lf->lv[slot].layer));
+}
+
+/*
+ * So does a deeper layer's root, through the link in the layer above:
+ * a thinned layer is not left one internode deeper than it needs.
+ */
+static void layer_root_with_one_child_collapses(struct kunit *test)
+{
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
+	struct masstree_node *root;
+	unsigned long bytes;
+	u8 key[16];
+	u64 i, value;
+
+	for (i = 0; i <= MASSTREE_LEAF_WIDTH; i++)
+		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, rm_layer1_key(i, key),
+							 i, MASSTREE_ANY, GFP_KERNEL), 0);
+	root = rm_layer1_root(mt);
+	KUNIT_ASSERT_NOT_NULL(test, root);
+	KUNIT_EXPECT_FALSE(test, masstree_node_is_leaf(root));
+	bytes = masstree_bytes(mt);
+	KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key,
+						    rm_layer1_key(MASSTREE_LEAF_WIDTH, key),
+						    &value), 0);
+	root = rm_layer1_root(mt);
+	KUNIT_ASSERT_NOT_NULL(test, root);
+	KUNIT_EXPECT_TRUE(test, masstree_node_is_leaf(root));
+	KUNIT_EXPECT_TRUE(test, masstree_v_is_root(root->version));
+	/* The emptied leaf and the old root went. */
+	KUNIT_EXPECT_EQ(test, bytes - masstree_bytes(mt),
+			tree_test_new_bytes() + MASSTREE_INTERNODE_BYTES);
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	for (i = 0; i < MASSTREE_LEAF_WIDTH; i++) {
+		KUNIT_EXPECT_EQ(test, masstree_get_index(mt, key, rm_layer1_key(i, key),
+							 &value), 0);
+		KUNIT_EXPECT_EQ(test, value, i);
+	}
+	/* It grows again from there, and empties back to one leaf. */
+	for (i = 100; i < 1100; i++)
+		KUNIT_EXPECT_EQ(test, masstree_put_index(mt, key, rm_layer1_key(i, key),
+							 i, MASSTREE_ANY, GFP_KERNEL), 0);
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	for (i = 0; i < 1100; i++)
+		if (i < MASSTREE_LEAF_WIDTH || i >= 100)
+			KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key,
+								    rm_layer1_key(i, key),
+								    NULL), 0);
+	KUNIT_EXPECT_TREE_AS_NEW(test, mt);
+	tree_test_free(test, mt);
+}
+
 /* Key @id of the thinning tests: one layer of scattered 8-byte keys. */
 static void rm_scattered_key(u64 id, u8 *key)
 {
@@ -506,6 +580,175 @@ static void leaves_and_layers_split_and_empty_under_readers(struct kunit *test)
 	run_remove_stress(test, true);
 }
 
+/*
+ * Layer 1's root splits and collapses back while readers and scans run:
+ * two writers each fill a run of keys past the stable ones and empty it
+ * again, so the layer keeps growing an internode root and handing the
+ * layer back to its one child. Readers check the stable keys; a scanner
+ * checks the layer's keys come in order, each stable one once.
+ */
+#define LR_STABLE	8
+#define LR_RUN		24
+
+struct lr_stress {
+	struct masstree *mt;
+	unsigned long deadline;
+	atomic_long_t errors;
+	atomic_long_t collapses;
+	atomic_t writers_left;
+};
+
+static u64 lr_stable_key(unsigned int i)
+{
+	return 1000 + 2 * i;
+}
+
+static int lr_writer(void *arg)
+{
+	struct lr_stress *s = arg;
+	static atomic_t next_writer = ATOMIC_INIT(0);
+	u64 base = 2000 + 100 * (atomic_inc_return(&next_writer) & 1);
+	u8 key[16];
+	u64 j, value;
+
+	while (!time_after(jiffies, s->deadline)) {
+		for (j = 0; j < LR_RUN; j++)
+			if (masstree_put_index(s->mt, key, rm_layer1_key(base + j, key),
+					       base + j, MASSTREE_ANY, GFP_KERNEL))
+				atomic_long_inc(&s->errors);
+		for (j = 0; j < LR_RUN; j++)
+			if (masstree_remove_index(s->mt, key, rm_layer1_key(base + j, key),
+						  &value) || value != base + j)
+				atomic_long_inc(&s->errors);
+		cond_resched();
+	}
+	atomic_dec(&s->writers_left);
+	while (!kthread_should_stop())
+		msleep(20);
+	return 0;
+}
+
+static int lr_reader(void *arg)
+{
+	struct lr_stress *s = arg;
+	bool was_leaf = true;
+	unsigned int n = 0;
+	u8 key[16];
+	u64 value;
+
+	while (!kthread_should_stop()) {
+		unsigned int i = get_random_u32() % LR_STABLE;
+		struct masstree_node *root;
+		bool leaf;
+
+		if (masstree_get_index(s->mt, key, rm_layer1_key(lr_stable_key(i), key),
+				       &value) || value != lr_stable_key(i))
+			atomic_long_inc(&s->errors);
+		rcu_read_lock();
+		root = rm_layer1_root(s->mt);
+		leaf = root && masstree_node_is_leaf(root);
+		rcu_read_unlock();
+		if (leaf && !was_leaf)
+			atomic_long_inc(&s->collapses);
+		was_leaf = leaf;
+		if (!(++n & 255))
+			cond_resched();
+	}
+	return 0;
+}
+
+struct lr_scan {
+	u64 prev;
+	unsigned int keys;
+	unsigned int stable_seen;
+	bool bad;
+};
+
+static int lr_scan_fn(void *ctx, const void *key, size_t len,
+		      union masstree_value val)
+{
+	struct lr_scan *sc = ctx;
+	__be64 w;
+	u64 x;
+
+	memcpy(&w, (const u8 *)key + 8, sizeof(w));
+	x = be64_to_cpu(w);
+
+	if (len != 16 || memcmp(key, "sublayer", 8) || (sc->keys && x <= sc->prev) ||
+	    val.index != x)
+		sc->bad = true;
+	if (x >= lr_stable_key(0) && x <= lr_stable_key(LR_STABLE - 1) &&
+	    !((x - lr_stable_key(0)) % 2))
+		sc->stable_seen++;
+	sc->prev = x;
+	sc->keys++;
+	return 0;
+}
+
+static int lr_scanner(void *arg)
+{
+	struct lr_stress *s = arg;
+	u8 buf[MASSTREE_MAX_KEY_LEN];
+	struct masstree_scan_args args = {
+		.flags = MASSTREE_SCAN_FROM_EDGE,
+		.buf = buf,
+	};
+
+	while (!kthread_should_stop()) {
+		struct lr_scan sc = {};
+
+		masstree_scan(s->mt, &args, lr_scan_fn, &sc);
+		if (sc.bad || sc.stable_seen != LR_STABLE)
+			atomic_long_inc(&s->errors);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int (*const lr_threads[])(void *) = {
+	lr_writer, lr_writer, lr_reader, lr_scanner,
+};
+
+static void layer_roots_collapse_under_readers_and_scans(struct kunit *test)
+{
+	struct lr_stress *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct task_struct *tasks[ARRAY_SIZE(lr_threads)];
+	unsigned int i;
+	u8 key[16];
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
+	for (i = 0; i < LR_STABLE; i++)
+		KUNIT_ASSERT_EQ(test, masstree_put_index(s->mt, key,
+							 rm_layer1_key(lr_stable_key(i), key),
+							 lr_stable_key(i), MASSTREE_ANY,
+							 GFP_KERNEL), 0);
+	atomic_set(&s->writers_left, 2);
+	for (i = 0; i < ARRAY_SIZE(lr_threads); i++) {
+		tasks[i] = kthread_create(lr_threads[i], s, "mt_lr%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(tasks[i]));
+	}
+	s->deadline = jiffies + msecs_to_jiffies(MASSTREE_STRESS_MS);
+	for (i = 0; i < ARRAY_SIZE(lr_threads); i++)
+		wake_up_process(tasks[i]);
+	while (atomic_read(&s->writers_left))
+		msleep(20);
+	for (i = 0; i < ARRAY_SIZE(lr_threads); i++)
+		kthread_stop(tasks[i]);
+	kunit_info(test, "layer 1's root went back to a leaf %ld times",
+		   atomic_long_read(&s->collapses));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->errors), 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&s->collapses), 0L);
+	KUNIT_EXPECT_EQ(test, masstree_count(s->mt), (unsigned long)LR_STABLE);
+	KUNIT_EXPECT_TREE_VALID(test, s->mt);
+	for (i = 0; i < LR_STABLE; i++)
+		KUNIT_EXPECT_EQ(test, masstree_remove_index(s->mt, key,
+							    rm_layer1_key(lr_stable_key(i), key),
+							    NULL), 0);
+	KUNIT_EXPECT_TREE_AS_NEW(test, s->mt);
+	tree_test_free(test, s->mt);
+}
+
 static struct kunit_case masstree_remove_cases[] = {
 	KUNIT_CASE(remove_returns_the_value_once),
 	KUNIT_CASE(remove_ascending_to_empty),
@@ -513,11 +756,13 @@ static struct kunit_case masstree_remove_cases[] = {
 	KUNIT_CASE(remove_random_to_empty),
 	KUNIT_CASE(remove_layers_back_to_one_leaf),
 	KUNIT_CASE(root_with_one_child_collapses),
+	KUNIT_CASE(layer_root_with_one_child_collapses),
 	KUNIT_CASE(random_removes_keep_memory_proportional),
 	KUNIT_CASE(internodes_merge_as_leaves_go),
 	KUNIT_CASE(differential_with_removes),
 	KUNIT_CASE(writers_chase_removers_readers_see_stable_keys),
 	KUNIT_CASE(leaves_and_layers_split_and_empty_under_readers),
+	KUNIT_CASE(layer_roots_collapse_under_readers_and_scans),
 	{}
 };
 
