@@ -757,15 +757,15 @@ static bool masstree_should_merge(const struct masstree_leaf *lf, u64 perm)
  * @k: the key, at layer 0; shifted as the remove descends layers
  * @old: set to the removed value
  * @empty_depth: set to the depth of a layer the remove may have emptied
- * @up: set to the leaf that linked the last layer it descended into
+ *
+ * Sets @ws->up to the leaf that linked the last layer it descended into.
  *
  * Context: rcu_read_lock() held; no node lock held.
  * Return: 0 or -ENOENT.
  */
 static int masstree_remove_leaf(struct masstree_write *ws,
 				struct masstree_key *k,
-				union masstree_leafvalue *old, int *empty_depth,
-				struct masstree_leaf **up)
+				union masstree_leafvalue *old, int *empty_depth)
 {
 	struct masstree_node *root;
 	struct masstree_leaf *lf;
@@ -778,7 +778,7 @@ static int masstree_remove_leaf(struct masstree_write *ws,
 	 * Set on entering each layer: when the key's leaf is below layer 0,
 	 * the last one set links that leaf's layer.
 	 */
-	lf = masstree_lock_key(ws, k, up);
+	lf = masstree_lock_key(ws, k, &ws->up);
 layer:
 	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
 				   masstree_key_klen(k), &match);
@@ -788,7 +788,7 @@ layer:
 	klen = lf->klen[slot];
 	if (klen == MASSTREE_KLEN_LAYER) {
 		root = masstree_leaf_layer(lf, slot);
-		*up = lf;
+		ws->up = lf;
 		masstree_unlock(ws, &lf->node);
 		masstree_key_shift(k);
 		lf = masstree_lock_leaf(ws, root, NULL, k);
@@ -826,7 +826,6 @@ static int masstree_remove_entry(struct masstree *mt, const void *key,
 				 size_t len, union masstree_leafvalue *old)
 {
 	struct masstree_write ws = { .mt = mt };
-	struct masstree_leaf *up;
 	struct masstree_key k;
 	int depth = -1, err;
 
@@ -834,15 +833,14 @@ static int masstree_remove_entry(struct masstree *mt, const void *key,
 		return -E2BIG;
 	masstree_key_init(&k, key, len);
 	rcu_read_lock();
-	err = masstree_remove_leaf(&ws, &k, old, &depth, &ws.up);
-	up = ws.up;
+	err = masstree_remove_leaf(&ws, &k, old, &depth);
 	if (depth >= 0)
 		masstree_hook(MASSTREE_HOOK_LAYER_EMPTIED, &k);
 	/* Collapse emptied layers bottom-up; each may empty the one above. */
 	/* The first starts from the leaf that linked the layer, the rest from the top. */
-	while (depth > 0 && masstree_collapse_layer(&ws, &k, depth, up)) {
+	while (depth > 0 && masstree_collapse_layer(&ws, &k, depth, ws.up)) {
 		depth--;
-		up = NULL;
+		ws.up = NULL;
 	}
 	if (!depth)
 		masstree_collapse_top(&ws);
