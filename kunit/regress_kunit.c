@@ -258,12 +258,7 @@ static int merge_scan_fn(void *ctx, const void *key, size_t len,
 			 union masstree_value val)
 {
 	struct merge_scan *ms = ctx;
-	const u8 *p = key;
-	u64 k = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		k = k << 8 | p[i];
+	u64 k = test_get_be64(key);
 
 	if (ms->n < ARRAY_SIZE(ms->seen))
 		ms->seen[ms->n++] = k;

@@ -589,12 +589,15 @@ static void leaves_and_layers_split_and_empty_under_readers(struct kunit *test)
  */
 #define LR_STABLE	8
 #define LR_RUN		24
+/* Writers' keys, past every stable key. */
+#define LR_WRITER_KEYS	2000
 
 struct lr_stress {
 	struct masstree *mt;
 	unsigned long deadline;
 	atomic_long_t errors;
 	atomic_long_t collapses;
+	atomic_t writers_started;
 	atomic_t writers_left;
 };
 
@@ -606,8 +609,7 @@ static u64 lr_stable_key(unsigned int i)
 static int lr_writer(void *arg)
 {
 	struct lr_stress *s = arg;
-	static atomic_t next_writer = ATOMIC_INIT(0);
-	u64 base = 2000 + 100 * (atomic_inc_return(&next_writer) & 1);
+	u64 base = LR_WRITER_KEYS + 100 * atomic_inc_return(&s->writers_started);
 	u8 key[16];
 	u64 j, value;
 
@@ -668,17 +670,12 @@ static int lr_scan_fn(void *ctx, const void *key, size_t len,
 		      union masstree_value val)
 {
 	struct lr_scan *sc = ctx;
-	__be64 w;
-	u64 x;
-
-	memcpy(&w, (const u8 *)key + 8, sizeof(w));
-	x = be64_to_cpu(w);
+	u64 x = test_get_be64((const u8 *)key + 8);
 
 	if (len != 16 || memcmp(key, "sublayer", 8) || (sc->keys && x <= sc->prev) ||
 	    val.index != x)
 		sc->bad = true;
-	if (x >= lr_stable_key(0) && x <= lr_stable_key(LR_STABLE - 1) &&
-	    !((x - lr_stable_key(0)) % 2))
+	if (x < LR_WRITER_KEYS)
 		sc->stable_seen++;
 	sc->prev = x;
 	sc->keys++;

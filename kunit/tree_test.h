@@ -68,6 +68,15 @@ static inline void test_put_be64(u64 v, u8 *p)
 	memcpy(p, &w, sizeof(w));
 }
 
+/* The integer test_put_be64() stored at @p. */
+static inline u64 test_get_be64(const void *p)
+{
+	__be64 w;
+
+	memcpy(&w, p, sizeof(w));
+	return be64_to_cpu(w);
+}
+
 /* Keys that stress layers: see tree_test_key(). */
 #define TREE_TEST_KEY_MAX	80
 
