@@ -205,6 +205,15 @@ top:
 	*up = NULL;
 layer:
 	lf = masstree_reach_leaf(root, k, v);
+	/*
+	 * A key that ends in this layer's slice is never a layer link here:
+	 * its leaf is the last, and the writer searches it under the lock.
+	 */
+	if (!masstree_key_has_suffix(k)) {
+		if (unlikely(masstree_v_is_deleted(*v)))
+			goto top;
+		return lf;
+	}
 	lf = masstree_read_entry(lf, k, v, &found, &klen, &lv);
 	if (!lf)
 		goto top;
