@@ -11,7 +11,9 @@
  *
  * 1. An empty leaf that is not its layer's leftmost is deleted, and so is
  *    one left with a few entries (MASSTREE_MERGE_BELOW) whose left
- *    neighbour, under the same parent, can take them without allocating:
+ *    neighbour, under the same parent, can take them without allocating
+ *    (a leaf left so by a remove that is child 0 of its parent takes in
+ *    its right sibling's entries instead: that sibling is deleted):
  *    they move there first, published by one permuter store, and are in
  *    both leaves until the deletion ends (lookups find either copy; scans
  *    resume past the last key they returned, so they skip the second).
@@ -99,8 +101,6 @@
 #include "reclaim.h"
 #include "tree.h"
 
-/* A leaf left with this many entries or fewer merges into its left one. */
-#define MASSTREE_MERGE_BELOW	4
 /* An internode left with this many children or fewer merges with a sibling. */
 #define MASSTREE_IMERGE_BELOW	5
 
@@ -481,10 +481,10 @@ static void masstree_merge_entries(struct masstree_leaf *p,
 }
 
 /*
- * Delete @lf, which a remove just emptied, or left with few entries, and
- * unlocked: its entries, if any, move to its left neighbour. Nothing
- * happens if meanwhile it was deleted, or no longer fits there. It is not
- * its layer's leftmost leaf.
+ * Delete @lf, unlocked, which a remove just emptied or left with few
+ * entries, or whose left neighbour it left so: its entries, if any, move
+ * to its left neighbour. Nothing happens if meanwhile it was deleted, or
+ * no longer fits there. It is not its layer's leftmost leaf.
  *
  * Return: true if the leaf to its left is now alone and empty in its
  * layer, so the layer may collapse.
@@ -736,19 +736,55 @@ unlock_linker:
 }
 
 /*
- * @lf, locked, has few entries left (@perm): merge it into its left
- * neighbour if that seems to have room (checked again under both locks).
- * Without merges, random removes would leave most leaves nearly empty and
- * the tree as big as at its largest.
+ * @lf, locked, has few entries left (@perm): which leaf to delete so that
+ * they share one leaf with a neighbour under the same parent, if that
+ * seems to have room (checked again under the locks). Child 0 of its
+ * parent cannot move its entries left (see masstree_delete_leaf()): it
+ * takes in its right sibling's instead. Without merges, random removes
+ * would leave most leaves nearly empty and the tree as big as at its
+ * largest; that makes every descent miss more.
+ *
+ * Return: @lf (it merges into its left neighbour), its right neighbour
+ * (that one merges into @lf), or NULL.
  */
-static bool masstree_should_merge(const struct masstree_leaf *lf, u64 perm)
+static struct masstree_leaf *masstree_merge_victim(struct masstree_leaf *lf,
+						   u64 perm)
 {
 	unsigned int n = masstree_perm_size(perm);
+	const struct masstree_internode *pa;
+	struct masstree_leaf *p, *next;
+
+	if (n > MASSTREE_MERGE_BELOW)
+		return NULL;
+	/* A hint: the parent may change, masstree_delete_leaf() checks. */
+	pa = READ_ONCE(lf->node.parent);
+	if (!pa)
+		return NULL;
+	if (READ_ONCE(pa->child[0]) != &lf->node) {
+		p = masstree_leaf_prev(lf);
+		if (p && masstree_perm_size(READ_ONCE(p->permutation)) + n <
+			 MASSTREE_LEAF_WIDTH)
+			return lf;
+		return NULL;
+	}
+	next = lf->next;
+	if (next && READ_ONCE(pa->child[1]) == &next->node &&
+	    masstree_perm_size(READ_ONCE(next->permutation)) + n <
+	    MASSTREE_LEAF_WIDTH)
+		return next;
+	return NULL;
+}
+
+/*
+ * A remove that leaves @lf, locked, with few entries reads a neighbour's
+ * permuter next: start that cache miss before the leaf search.
+ */
+static void masstree_merge_prefetch(const struct masstree_leaf *lf)
+{
 	const struct masstree_leaf *p = masstree_leaf_prev(lf);
 
-	return n <= MASSTREE_MERGE_BELOW && p &&
-	       masstree_perm_size(READ_ONCE(p->permutation)) + n <
-	       MASSTREE_LEAF_WIDTH;
+	if (p && masstree_perm_size(lf->permutation) <= MASSTREE_MERGE_BELOW + 1)
+		prefetch(&p->permutation);
 }
 
 /**
@@ -780,6 +816,7 @@ static int masstree_remove_leaf(struct masstree_write *ws,
 	 */
 	lf = masstree_lock_key(ws, k, &ws->up);
 layer:
+	masstree_merge_prefetch(lf);
 	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
 				   masstree_key_klen(k), &match);
 	if (!match)
@@ -805,11 +842,11 @@ layer:
 	masstree_leaf_publish(lf, perm);
 	percpu_counter_dec(&ws->mt->nr_entries);
 	if (masstree_perm_size(perm)) {
-		bool merge = masstree_should_merge(lf, perm);
+		struct masstree_leaf *victim = masstree_merge_victim(lf, perm);
 
 		masstree_unlock(ws, &lf->node);
-		if (merge)
-			masstree_delete_leaf(ws, lf);
+		if (victim)
+			masstree_delete_leaf(ws, victim);
 		return 0;
 	}
 	masstree_leaf_drop_ksuf(ws, lf);

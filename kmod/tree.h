@@ -23,6 +23,18 @@
 /* Deepest internode chain a split may climb in one layer. */
 #define MASSTREE_MAX_HEIGHT	24
 
+/*
+ * A leaf left with this many entries or fewer merges with a neighbour. A
+ * split in mid-leaf leaves 8 in each half: 3 removes must follow before a
+ * merge, and
+ * the merged leaf takes 2 inserts or more before it splits again, so keys
+ * churning around one leaf do not make it split and merge on every other
+ * operation. Merging sooner keeps a shrinking tree smaller (5 rather than 4:
+ * 41 bytes a key instead of 47 halfway through removing 1M random keys).
+ * Tests use it to set up merges.
+ */
+#define MASSTREE_MERGE_BELOW	5
+
 /* Spare suffix bags one write may need (a split's two halves). */
 #define MASSTREE_MAX_SPARE_KSUF	2
 

@@ -269,15 +269,18 @@ static int merge_scan_fn(void *ctx, const void *key, size_t len,
 
 /*
  * A forward scan has read leaf L (child 0) and is handing out its keys
- * when L's right sibling, left with four, merges them into L and is
- * unlinked. The keys now sit in L past the scan's snapshot, and L's next
- * link skips the sibling: the scan must read L again before it moves on.
+ * when L's right sibling, left with MASSTREE_MERGE_BELOW, merges them into
+ * L and is unlinked. The keys now sit in L past the scan's snapshot, and
+ * L's next link skips the sibling: the scan must read L again before it
+ * moves on.
  */
 static void scan_sees_keys_merged_into_its_leaf(struct kunit *test)
 {
+	const unsigned int l_keeps = MASSTREE_MERGE_BELOW + 2;
+	const unsigned int merged = MASSTREE_MERGE_BELOW;
 	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	struct masstree_scan_args args = {
-		.max = 12,
+		.max = l_keeps + merged + 1,
 		.buf = kunit_kzalloc(test, MASSTREE_MAX_KEY_LEN, GFP_KERNEL),
 	};
 	struct merge_scan ms = { .mt = mt };
@@ -287,32 +290,35 @@ static void scan_sees_keys_merged_into_its_leaf(struct kunit *test)
 	u64 i, low, low2;
 
 	KUNIT_ASSERT_NOT_NULL(test, args.buf);
+	BUILD_BUG_ON(l_keeps + merged + 1 > ARRAY_SIZE(ms.seen));
 	pa = fill_sequential(test, mt);
 	lf = masstree_to_leaf(pa->child[0]);
 	second = masstree_to_leaf(pa->child[1]);
 	low = lf->ikey[0];
 	low2 = second->ikey[0];
-	/* L keeps 7 keys (as child 0 it never merges), its sibling 5. */
-	for (i = 7; i < MASSTREE_LEAF_WIDTH; i++)
+	/* Too many to merge in either: L, then its sibling one key above. */
+	for (i = l_keeps; i < MASSTREE_LEAF_WIDTH; i++)
 		KUNIT_ASSERT_EQ(test, remove_u64(mt, low + i * 16), 0);
-	for (i = 5; i < MASSTREE_LEAF_WIDTH; i++)
+	for (i = merged + 1; i < MASSTREE_LEAF_WIDTH; i++)
 		KUNIT_ASSERT_EQ(test, remove_u64(mt, low2 + i * 16), 0);
 	KUNIT_ASSERT_FALSE(test, masstree_v_is_deleted(READ_ONCE(second->node.version)));
 
 	test_put_be64(low, start);
 	args.start = start;
 	args.start_len = sizeof(start);
-	ms.trigger = low + 6 * 16;
-	ms.victim = low2 + 4 * 16;
-	KUNIT_EXPECT_EQ(test, masstree_scan(mt, &args, merge_scan_fn, &ms), 12L);
+	ms.trigger = low + (l_keeps - 1) * 16;
+	ms.victim = low2 + merged * 16;
+	KUNIT_EXPECT_EQ(test, masstree_scan(mt, &args, merge_scan_fn, &ms),
+			(long)args.max);
 	KUNIT_EXPECT_TRUE(test, masstree_v_is_deleted(READ_ONCE(second->node.version)));
-	KUNIT_ASSERT_EQ(test, ms.n, 12U);
-	for (i = 0; i < 7; i++)
+	KUNIT_ASSERT_EQ(test, ms.n, (unsigned int)args.max);
+	for (i = 0; i < l_keeps; i++)
 		KUNIT_EXPECT_EQ(test, ms.seen[i], low + i * 16);
-	/* The sibling's four keys were there throughout: each comes once. */
-	for (i = 0; i < 4; i++)
-		KUNIT_EXPECT_EQ(test, ms.seen[7 + i], low2 + i * 16);
-	KUNIT_EXPECT_EQ(test, ms.seen[11], low2 + MASSTREE_LEAF_WIDTH * 16);
+	/* The sibling's merged keys were there throughout: each comes once. */
+	for (i = 0; i < merged; i++)
+		KUNIT_EXPECT_EQ(test, ms.seen[l_keeps + i], low2 + i * 16);
+	KUNIT_EXPECT_EQ(test, ms.seen[l_keeps + merged],
+			low2 + MASSTREE_LEAF_WIDTH * 16);
 	KUNIT_EXPECT_TREE_VALID(test, mt);
 	tree_test_free(test, mt);
 }

@@ -193,6 +193,39 @@ static void root_with_one_child_collapses(struct kunit *test)
 	tree_test_free(test, mt);
 }
 
+/*
+ * A leaf that is child 0 of its parent cannot merge left: left with few
+ * keys, it takes in its right sibling's. Keys 0..15 put in order make a
+ * root over a full leftmost leaf and a leaf holding key 15; removing from
+ * the leftmost one must not leave two near-empty leaves under a root.
+ */
+static void child0_leaf_takes_in_its_right_sibling(struct kunit *test)
+{
+	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
+	u8 key[8];
+	u64 i, value;
+
+	for (i = 0; i <= MASSTREE_LEAF_WIDTH; i++) {
+		test_put_be64(i, key);
+		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, 8, i,
+							 MASSTREE_ANY, GFP_KERNEL), 0);
+	}
+	KUNIT_ASSERT_FALSE(test, masstree_root_is_leaf(mt));
+	for (i = 0; i < MASSTREE_LEAF_WIDTH - 1; i++) {
+		test_put_be64(i, key);
+		KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key, 8, NULL), 0);
+	}
+	KUNIT_EXPECT_TRUE(test, masstree_root_is_leaf(mt));
+	KUNIT_EXPECT_EQ(test, masstree_bytes(mt), tree_test_new_bytes());
+	KUNIT_EXPECT_TREE_VALID(test, mt);
+	for (i = MASSTREE_LEAF_WIDTH - 1; i <= MASSTREE_LEAF_WIDTH; i++) {
+		test_put_be64(i, key);
+		KUNIT_EXPECT_EQ(test, masstree_get_index(mt, key, 8, &value), 0);
+		KUNIT_EXPECT_EQ(test, value, i);
+	}
+	tree_test_free(test, mt);
+}
+
 /* Key @i of layer 1: an 8-byte prefix every key shares, then @i. */
 static unsigned int rm_layer1_key(u64 i, u8 *key)
 {
@@ -753,6 +786,7 @@ static struct kunit_case masstree_remove_cases[] = {
 	KUNIT_CASE(remove_random_to_empty),
 	KUNIT_CASE(remove_layers_back_to_one_leaf),
 	KUNIT_CASE(root_with_one_child_collapses),
+	KUNIT_CASE(child0_leaf_takes_in_its_right_sibling),
 	KUNIT_CASE(layer_root_with_one_child_collapses),
 	KUNIT_CASE(random_removes_keep_memory_proportional),
 	KUNIT_CASE(internodes_merge_as_leaves_go),
