@@ -281,7 +281,7 @@ static int masstree_write(struct masstree *mt, const void *key, size_t len,
 			  union masstree_leafvalue val, unsigned int flags,
 			  gfp_t gfp)
 {
-	struct masstree_write ws = { .mt = mt, .gfp = gfp };
+	struct masstree_write ws;
 	struct masstree_key k;
 	int err;
 
@@ -291,6 +291,7 @@ static int masstree_write(struct masstree *mt, const void *key, size_t len,
 		return -EINVAL;
 	if (gfpflags_allow_blocking(gfp))
 		might_sleep();
+	masstree_write_init(&ws, mt, gfp);
 	for (;;) {
 		masstree_key_init(&k, key, len);
 		rcu_read_lock();

@@ -862,12 +862,13 @@ absent:
 static int masstree_remove_entry(struct masstree *mt, const void *key,
 				 size_t len, union masstree_leafvalue *old)
 {
-	struct masstree_write ws = { .mt = mt };
+	struct masstree_write ws;
 	struct masstree_key k;
 	int depth = -1, err;
 
 	if (len > MASSTREE_MAX_KEY_LEN)
 		return -E2BIG;
+	masstree_write_init(&ws, mt, 0);
 	masstree_key_init(&k, key, len);
 	rcu_read_lock();
 	err = masstree_remove_leaf(&ws, &k, old, &depth);

@@ -14,6 +14,10 @@
  *
  * rand8 then scans: forward and reverse scans of 1, 10, 100 and 1000 keys
  * from random keys of the tree, through masstree_scan(); figures in keys/s.
+ * Index workloads then churn the full tree: remove a batch of keys, put
+ * back the batch removed CHURN_LAG batches before, and so on, timing the
+ * removes and the puts apart; both run on the same, nearly full tree.
+ * Last, every workload removes all its keys.
  *
  * With T threads, each thread puts its own 1/T of the keys into one shared
  * tree concurrently, then gets them; figures are aggregate. Every get is
@@ -45,6 +49,9 @@
 /* Keys each scan measurement visits in all (split among threads). */
 #define SCAN_KEYS		(1U << 19)
 #define SCAN_MIN_SCANS		1000
+/* Churn: keys one step removes or puts back; steps a key stays out. */
+#define CHURN_BATCH		1024
+#define CHURN_LAG		16
 
 /* -- random numbers ----------------------------------------------------- */
 
@@ -271,6 +278,7 @@ static const struct scan_conf scan_confs[] = {
  * @put_ns: start and end of its put phase
  * @get_ns: start and end of its get phase
  * @rm_ns: start and end of its remove phase
+ * @churn_ns: index workloads: time its churn spent removing, and putting
  * @scan_ns: start and end of each scan measurement
  * @scan_keys: keys each scan measurement visited
  * @scan_buf: the key buffer of its scans
@@ -283,6 +291,7 @@ struct worker {
 	u64 put_ns[2];
 	u64 get_ns[2];
 	u64 rm_ns[2];
+	u64 churn_ns[2];
 	u64 scan_ns[NR_SCAN_CONFS][2];
 	u64 scan_keys[NR_SCAN_CONFS];
 	u8 scan_buf[MASSTREE_MAX_KEY_LEN];
@@ -334,6 +343,8 @@ struct result {
 	double put_mops;
 	double get_mops;
 	double rm_mops;
+	double churn_rm_mops;
+	double churn_put_mops;
 	double scan_mops[NR_SCAN_CONFS];
 	double bytes_per_key;
 	unsigned long left_bytes;
@@ -473,6 +484,68 @@ static void index_get(struct worker *w)
 static void index_remove(struct worker *w)
 {
 	index_get_stream(w, true);
+}
+
+/* Remove @batch keys of a get stream from @p, checking their values. */
+static const u8 *churn_remove(struct worker *w, const u8 *p, u32 batch)
+{
+	u32 i, id;
+	u64 v;
+
+	for (i = 0; i < batch; i++) {
+		memcpy(&id, p, sizeof(id));
+		if (masstree_remove_index(&w->run->mt, p + OP_HDR, p[4], &v) ||
+		    v != id)
+			w->errors++;
+		p += OP_HDR + p[4];
+	}
+	return p;
+}
+
+/* Put back @batch keys of a get stream from @p, which churn_remove() took. */
+static const u8 *churn_put(struct worker *w, const u8 *p, u32 batch)
+{
+	u32 i, id;
+
+	for (i = 0; i < batch; i++) {
+		memcpy(&id, p, sizeof(id));
+		if (masstree_put_index(&w->run->mt, p + OP_HDR, p[4], id,
+				       MASSTREE_NOEXIST, GFP_KERNEL))
+			w->errors++;
+		p += OP_HDR + p[4];
+	}
+	return p;
+}
+
+/*
+ * Remove the thread's keys a batch at a time, in get order, and put each
+ * batch back CHURN_LAG batches later: the lines the removes touched have
+ * left the core's caches by then, so the puts find the tree as cold as
+ * the removes did. At most CHURN_LAG + 1 batches a thread are out at once.
+ */
+static void index_churn(struct worker *w)
+{
+	const u8 *rm_p = w->sh->gets, *put_p = w->sh->gets;
+	u32 removed = 0, back = 0, n = w->sh->n, batch;
+	u64 t;
+
+	w->churn_ns[0] = w->churn_ns[1] = 0;
+	while (back < n) {
+		if (removed < n) {
+			batch = min(n - removed, (u32)CHURN_BATCH);
+			t = now_ns();
+			rm_p = churn_remove(w, rm_p, batch);
+			w->churn_ns[0] += now_ns() - t;
+			removed += batch;
+		}
+		if (removed == n || removed - back > CHURN_LAG * CHURN_BATCH) {
+			batch = min(removed - back, (u32)CHURN_BATCH);
+			t = now_ns();
+			put_p = churn_put(w, put_p, batch);
+			w->churn_ns[1] += now_ns() - t;
+			back += batch;
+		}
+	}
 }
 
 /* Scans see keys in order: check it, and that index values are ids. */
@@ -731,6 +804,10 @@ static void *worker_main(void *arg)
 		index_scan(w, c, r->threads);
 		w->scan_ns[c][1] = now_ns();
 	}
+	if (r->wl->index) {
+		bench_wait(&r->barrier);
+		index_churn(w);
+	}
 	bench_wait(&r->barrier);	/* removes may start */
 	w->rm_ns[0] = now_ns();
 	r->wl->remove(w);
@@ -763,6 +840,23 @@ static double phase_mops(const struct run *r, enum phase phase)
 	}
 	if (!cpu_time)
 		span = end > start ? end - start : 0;
+	return span ? (double)ops * 1000.0 / span : 0;
+}
+
+/*
+ * Operations per microsecond of one half of the churn (0: removes, 1:
+ * puts): each thread's ops over the time it spent in that half, which is
+ * wall-clock time, or CPU time with -c, as the thread ran it in steps.
+ */
+static double churn_mops(const struct run *r, unsigned int half)
+{
+	u64 span = 0, ops = 0;
+	unsigned int t;
+
+	for (t = 0; t < r->threads; t++) {
+		span = max(span, r->workers[t].churn_ns[half]);
+		ops += r->workers[t].sh->n;
+	}
 	return span ? (double)ops * 1000.0 / span : 0;
 }
 
@@ -822,6 +916,8 @@ static int run_once(const struct workload *wl, const struct plan *pl,
 	bench_wait(&r->barrier);	/* gets may start */
 	for (t = 0; wl->scan && t < NR_SCAN_CONFS; t++)
 		bench_wait(&r->barrier);	/* each scan measurement */
+	if (wl->index)
+		bench_wait(&r->barrier);	/* churn */
 	bench_wait(&r->barrier);	/* removes may start */
 	for (t = 0; t < r->threads; t++)
 		bench_join(r->workers[t].thread);
@@ -835,6 +931,8 @@ static int run_once(const struct workload *wl, const struct plan *pl,
 	res->put_mops = phase_mops(r, PHASE_PUT);
 	res->get_mops = phase_mops(r, PHASE_GET);
 	res->rm_mops = phase_mops(r, PHASE_REMOVE);
+	res->churn_rm_mops = churn_mops(r, 0);
+	res->churn_put_mops = churn_mops(r, 1);
 	res->left_bytes = r->left_bytes;
 	res->new_bytes = r->new_bytes;
 	for (t = 0; wl->scan && t < NR_SCAN_CONFS; t++)
@@ -1017,6 +1115,8 @@ int main(int argc, char **argv)
 		for (t = 0; t < nthreads; t++) {
 			double put[BENCH_MAX_REPS], get[BENCH_MAX_REPS];
 			double rm[BENCH_MAX_REPS], rm_per_put[BENCH_MAX_REPS], left;
+			double churn_rm[BENCH_MAX_REPS], churn_put[BENCH_MAX_REPS];
+			double churn_ratio[BENCH_MAX_REPS];
 			double scan[NR_SCAN_CONFS][BENCH_MAX_REPS];
 			unsigned int c;
 			double put_mops, get_mops;
@@ -1035,6 +1135,10 @@ int main(int argc, char **argv)
 				put[rep] = res.put_mops;
 				get[rep] = res.get_mops;
 				rm[rep] = res.rm_mops;
+				churn_rm[rep] = res.churn_rm_mops;
+				churn_put[rep] = res.churn_put_mops;
+				churn_ratio[rep] = churn_put[rep] > 0 ?
+					churn_rm[rep] / churn_put[rep] : 0;
 				for (c = 0; c < NR_SCAN_CONFS; c++)
 					scan[c][rep] = res.scan_mops[c];
 				if (res.left_bytes != res.new_bytes) {
@@ -1076,6 +1180,20 @@ int main(int argc, char **argv)
 			       res.left_bytes, res.new_bytes);
 			csv_row(csv, wl, "remove", threads[t], nkeys, median(rm, reps),
 				&left);
+			if (wl->index) {
+				double crm = median(churn_rm, reps);
+				double cput = median(churn_put, reps);
+
+				printf("%-15s %-6s %3u %8u | churn: remove %7.3f Mops/s %6.1f ns/op, put %7.3f Mops/s %6.1f ns/op, remove %.2fx put\n",
+				       wl->structure, wl->name, threads[t], nkeys,
+				       crm, threads[t] * 1000.0 / crm,
+				       cput, threads[t] * 1000.0 / cput,
+				       median(churn_ratio, reps));
+				csv_row(csv, wl, "churn-remove", threads[t], nkeys,
+					crm, NULL);
+				csv_row(csv, wl, "churn-put", threads[t], nkeys,
+					cput, NULL);
+			}
 			for (c = 0; wl->scan && c < NR_SCAN_CONFS / 2; c++) {
 				const unsigned int rc = c + NR_SCAN_CONFS / 2;
 				double fwd = median(scan[c], reps);
