@@ -139,12 +139,14 @@ static struct masstree_leaf *masstree_advance(struct masstree_leaf *lf,
  *
  * Return: the leaf read, with *@v its snapshot, *@found whether it holds
  * the key, and *@klen and *@lv its entry; NULL if the leaf was deleted
- * (maybe with its layer: only the top of the tree is sure).
+ * (maybe with its layer: only the top of the tree is sure). If @seen is
+ * not NULL, it gets the leaf's permuter and where the key sorts in it.
  */
-static inline struct masstree_leaf *masstree_read_entry(struct masstree_leaf *lf,
+static __always_inline struct masstree_leaf *masstree_read_entry(struct masstree_leaf *lf,
 							 const struct masstree_key *k,
 							 u64 *v, bool *found, u8 *klen,
-							 union masstree_leafvalue *lv)
+							 union masstree_leafvalue *lv,
+							 struct masstree_seen *seen)
 {
 	for (;;) {
 		unsigned int pos, slot;
@@ -166,8 +168,15 @@ static inline struct masstree_leaf *masstree_read_entry(struct masstree_leaf *lf
 						     masstree_key_suffix(k),
 						     masstree_key_suffix_len(k));
 		}
-		if (likely(!masstree_v_has_changed(&lf->node.version, *v)))
+		if (likely(!masstree_v_has_changed(&lf->node.version, *v))) {
+			if (seen) {
+				seen->perm = perm;
+				seen->pos = pos;
+				seen->match = match;
+				seen->found = *found;
+			}
 			return lf;
+		}
 		lf = masstree_advance(lf, k, v);
 	}
 }
@@ -178,6 +187,7 @@ static inline struct masstree_leaf *masstree_read_entry(struct masstree_leaf *lf
  * @k: the key, at layer 0; shifted into the layer of the returned leaf
  * @v: set to a stable version of the returned leaf
  * @up: set to the leaf that links the returned leaf's layer (NULL: layer 0)
+ * @seen: set to what was read in the returned leaf, if it was searched
  *
  * Follows layer links without locking, so writers do not bounce the lines
  * of the upper layers' leaves, which every key below them shares. Stops
@@ -191,7 +201,8 @@ static inline struct masstree_leaf *masstree_read_entry(struct masstree_leaf *lf
  */
 struct masstree_leaf *masstree_reach_last_layer(struct masstree *mt,
 						struct masstree_key *k, u64 *v,
-						struct masstree_leaf **up)
+						struct masstree_leaf **up,
+						struct masstree_seen *seen)
 {
 	union masstree_leafvalue lv;
 	struct masstree_node *root;
@@ -203,6 +214,7 @@ top:
 	root = READ_ONCE(mt->root);
 	masstree_key_reset(k);
 	*up = NULL;
+	seen->leaf = NULL;
 layer:
 	lf = masstree_reach_leaf(root, k, v);
 	/*
@@ -214,12 +226,15 @@ layer:
 			goto top;
 		return lf;
 	}
-	lf = masstree_read_entry(lf, k, v, &found, &klen, &lv);
+	lf = masstree_read_entry(lf, k, v, &found, &klen, &lv, seen);
 	if (!lf)
 		goto top;
 	if (!found || klen != MASSTREE_KLEN_LAYER ||
-	    !masstree_v_is_root(READ_ONCE(lv.layer->version)))
+	    !masstree_v_is_root(READ_ONCE(lv.layer->version))) {
+		seen->leaf = lf;
+		seen->v = *v;
 		return lf;
+	}
 	*up = lf;
 	root = lv.layer;
 	masstree_key_shift(k);
@@ -251,7 +266,7 @@ top:
 layer:
 	lf = masstree_reach_leaf(root, k, &v);
 	masstree_hook(MASSTREE_HOOK_LOOKUP_REACHED, k);
-	if (!masstree_read_entry(lf, k, &v, &found, &klen, &lv))
+	if (!masstree_read_entry(lf, k, &v, &found, &klen, &lv, NULL))
 		goto top;
 	if (!found)
 		return false;

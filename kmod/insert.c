@@ -227,12 +227,12 @@ static int masstree_write_leaf(struct masstree_write *ws,
 	struct masstree_leaf *lf, *up;
 	unsigned int pos, slot;
 	bool match;
+	int found;
 	u8 klen;
 
 	lf = masstree_lock_key(ws, k, &up);
 layer:
-	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
-				   masstree_key_klen(k), &match);
+	pos = masstree_search_locked(ws, lf, k, &match, &found);
 	if (!match) {
 		if (flags == MASSTREE_EXIST) {
 			masstree_unlock(ws, &lf->node);
@@ -251,8 +251,7 @@ layer:
 		goto layer;
 	}
 	if (klen == MASSTREE_KLEN_SUFFIX &&
-	    !masstree_ksuf_equal(lf, slot, masstree_key_suffix(k),
-				 masstree_key_suffix_len(k))) {
+	    !masstree_suffix_matches(lf, slot, k, found)) {
 		if (flags == MASSTREE_EXIST) {
 			masstree_unlock(ws, &lf->node);
 			return -ENOENT;

@@ -807,6 +807,7 @@ static int masstree_remove_leaf(struct masstree_write *ws,
 	struct masstree_leaf *lf;
 	unsigned int pos, slot;
 	bool match;
+	int found;
 	u8 klen;
 	u64 perm;
 
@@ -817,8 +818,7 @@ static int masstree_remove_leaf(struct masstree_write *ws,
 	lf = masstree_lock_key(ws, k, &ws->up);
 layer:
 	masstree_merge_prefetch(lf);
-	pos = masstree_leaf_search(lf, lf->permutation, k->ikey,
-				   masstree_key_klen(k), &match);
+	pos = masstree_search_locked(ws, lf, k, &match, &found);
 	if (!match)
 		goto absent;
 	slot = masstree_perm_slot(lf->permutation, pos);
@@ -832,8 +832,7 @@ layer:
 		goto layer;
 	}
 	if (klen == MASSTREE_KLEN_SUFFIX &&
-	    !masstree_ksuf_equal(lf, slot, masstree_key_suffix(k),
-				 masstree_key_suffix_len(k)))
+	    !masstree_suffix_matches(lf, slot, k, found))
 		goto absent;
 
 	*old = lf->lv[slot];

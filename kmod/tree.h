@@ -172,6 +172,29 @@ struct masstree_need {
 };
 
 /**
+ * struct masstree_seen - what a writer's lock-free descent read in the
+ * leaf it stopped at (masstree_reach_last_layer())
+ * @leaf: that leaf, or NULL if the descent did not search it
+ * @v: its version when read
+ * @perm: its permuter when read
+ * @pos: where the key sorted in @perm
+ * @match: whether an entry there has the key's slice and length code
+ * @found: with @match, whether that entry is the key (its suffix too)
+ *
+ * If the leaf, once locked, still has @v (bar the lock bit) and @perm, no
+ * entry of it changed: inserts and splits bump the version, removes change
+ * the permuter. The writer then uses this instead of searching again.
+ */
+struct masstree_seen {
+	const struct masstree_leaf *leaf;
+	u64 v;
+	u64 perm;
+	unsigned int pos;
+	bool match;
+	bool found;
+};
+
+/**
  * struct masstree_write - one write operation's state
  * @mt: the tree
  * @gfp: the caller's allocation flags
@@ -188,6 +211,7 @@ struct masstree_need {
  * @released: a value reference to drop once every lock is released
  * @up: a remove's hint: the leaf that linked the layer of its key, as
  *      seen on the way down (not locked; checked under its lock)
+ * @seen: what the lock-free descent read in its last leaf
  *
  * masstree_write_init() sets every field.
  */
@@ -206,6 +230,7 @@ struct masstree_write {
 	struct masstree_need need;
 	struct kref *released;
 	struct masstree_leaf *up;
+	struct masstree_seen seen;
 };
 
 /*
@@ -236,6 +261,7 @@ static inline void masstree_write_init(struct masstree_write *ws,
 	}
 	ws->released = NULL;
 	ws->up = NULL;
+	ws->seen.leaf = NULL;
 }
 
 #ifdef CONFIG_LOCKDEP
@@ -317,7 +343,8 @@ struct masstree_leaf *masstree_reach_leaf(struct masstree_node *root,
 struct masstree_node *masstree_layer_root(struct masstree_node *n);
 struct masstree_leaf *masstree_reach_last_layer(struct masstree *mt,
 						struct masstree_key *k, u64 *v,
-						struct masstree_leaf **up);
+						struct masstree_leaf **up,
+						struct masstree_seen *seen);
 
 int masstree_split_insert(struct masstree_write *ws, struct masstree_leaf *lf,
 			  unsigned int pos, const struct masstree_key *k,
@@ -451,7 +478,9 @@ static inline struct masstree_leaf *masstree_lock_leaf(struct masstree_write *ws
  *
  * Descends through layers without locking (masstree_reach_last_layer()),
  * then locks as masstree_lock_leaf() does. The caller still checks the
- * locked leaf for a layer link made meanwhile, and goes on down.
+ * locked leaf for a layer link made meanwhile, and goes on down. What the
+ * descent read in its last leaf goes to @ws->seen, for
+ * masstree_search_locked().
  *
  * Context: rcu_read_lock() held.
  * Return: the locked leaf.
@@ -464,9 +493,55 @@ static inline struct masstree_leaf *masstree_lock_key(struct masstree_write *ws,
 	struct masstree_leaf *lf;
 	u64 v;
 
-	lf = masstree_reach_last_layer(ws->mt, k, &v, up);
+	lf = masstree_reach_last_layer(ws->mt, k, &v, up, &ws->seen);
 	masstree_hook(MASSTREE_HOOK_WRITE_REACHED, k);
 	return masstree_lock_reached(ws, lf, v, k);
+}
+
+/**
+ * masstree_search_locked() - where @k sorts in the locked @lf
+ * @ws: the write state
+ * @lf: the leaf
+ * @k: the key, positioned at @lf's layer
+ * @match: set if an entry has @k's slice and length code
+ * @found: set, with @match, to 1 if that entry is @k, 0 if its suffix
+ *         differs, -1 if not known yet (masstree_suffix_matches() tells)
+ *
+ * Reuses what the lock-free descent read in @lf if nothing changed since,
+ * once: a writer that goes on down a layer searches there.
+ *
+ * Return: the position, in @lf's permuter.
+ */
+static inline unsigned int masstree_search_locked(struct masstree_write *ws,
+						  struct masstree_leaf *lf,
+						  const struct masstree_key *k,
+						  bool *match, int *found)
+{
+	const struct masstree_seen *seen = &ws->seen;
+
+	if (seen->leaf == lf && seen->perm == lf->permutation &&
+	    !masstree_v_changed_since(seen->v, lf->node.version)) {
+		ws->seen.leaf = NULL;
+		*match = seen->match;
+		*found = seen->found;
+		return seen->pos;
+	}
+	ws->seen.leaf = NULL;
+	*found = -1;
+	return masstree_leaf_search(lf, lf->permutation, k->ikey,
+				    masstree_key_klen(k), match);
+}
+
+/* Is @slot of the locked @lf, a suffix entry on @k's slice, @k itself? */
+static inline bool masstree_suffix_matches(const struct masstree_leaf *lf,
+					   unsigned int slot,
+					   const struct masstree_key *k,
+					   int found)
+{
+	if (found >= 0)
+		return found;
+	return masstree_ksuf_equal(lf, slot, masstree_key_suffix(k),
+				   masstree_key_suffix_len(k));
 }
 
 static inline void masstree_count_bytes(struct masstree *mt, long bytes)
