@@ -155,7 +155,10 @@ static __always_inline struct masstree_leaf *masstree_read_entry(struct masstree
 
 		if (unlikely(masstree_v_is_deleted(*v)))
 			return NULL;
+		/* Callers read *klen and *lv only if found; gcc cannot tell. */
 		*found = false;
+		*klen = 0;
+		lv->index = 0;
 		perm = masstree_leaf_perm(lf);
 		pos = masstree_leaf_search(lf, perm, k->ikey,
 					   masstree_key_klen(k), &match);
