@@ -142,11 +142,10 @@ static struct masstree_leaf *masstree_advance(struct masstree_leaf *lf,
  * (maybe with its layer: only the top of the tree is sure). If @seen is
  * not NULL, it gets the leaf's permuter and where the key sorts in it.
  */
-static __always_inline struct masstree_leaf *masstree_read_entry(struct masstree_leaf *lf,
-							 const struct masstree_key *k,
-							 u64 *v, bool *found, u8 *klen,
-							 union masstree_leafvalue *lv,
-							 struct masstree_seen *seen)
+static __always_inline struct masstree_leaf *
+masstree_read_entry(struct masstree_leaf *lf, const struct masstree_key *k,
+		    u64 *v, bool *found, u8 *klen, union masstree_leafvalue *lv,
+		    struct masstree_seen *seen)
 {
 	for (;;) {
 		unsigned int pos, slot;
@@ -197,7 +196,8 @@ static __always_inline struct masstree_leaf *masstree_read_entry(struct masstree
  * at the leaf where @k's slice is no layer link, or where the link needs
  * repointing at a layer root that split (which takes the leaf's lock). A
  * link made after @v shows once the writer holds the leaf's lock; it goes
- * on down from there.
+ * on down from there. A key that ends in the layer's slice stops at its
+ * leaf without reading it (@seen->leaf stays NULL).
  *
  * Context: rcu_read_lock() held.
  * Return: the leaf whose range held @k's slice when @v was taken.

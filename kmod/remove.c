@@ -11,14 +11,15 @@
  *
  * 1. An empty leaf that is not its layer's leftmost is deleted, and so is
  *    one left with a few entries (MASSTREE_MERGE_BELOW) whose left
- *    neighbour, under the same parent, can take them without allocating
- *    (a leaf left so by a remove that is child 0 of its parent takes in
- *    its right sibling's entries instead: that sibling is deleted):
- *    they move there first, published by one permuter store, and are in
- *    both leaves until the deletion ends (lookups find either copy; scans
- *    resume past the last key they returned, so they skip the second).
- *    Only an empty leaf may be child 0 of its parent (see the redirect
- *    below: a stale route past it may only miss keys that were absent).
+ *    neighbour, under the same parent, can take them without allocating.
+ *    The entries move there first, published by one permuter store, and
+ *    are in both leaves until the deletion ends (lookups find either copy;
+ *    scans resume past the last key they returned, so they skip the
+ *    second). A leaf that a remove leaves with few entries as child 0 of
+ *    its parent takes in its right sibling's instead, and the sibling is
+ *    deleted. Only an empty leaf is deleted as child 0 of its parent (see
+ *    the redirect below: a stale route past it may only miss keys that
+ *    were absent).
  *    Locks, in the global order every writer follows (upper layers before
  *    lower ones; within a layer, leaves left to right, then internodes
  *    bottom-up): its left neighbour, the leaf, then as many ancestors as
@@ -482,8 +483,8 @@ static void masstree_merge_entries(struct masstree_leaf *p,
 
 /*
  * Delete @lf, unlocked, which a remove just emptied or left with few
- * entries, or whose left neighbour it left so: its entries, if any, move
- * to its left neighbour. Nothing happens if meanwhile it was deleted, or
+ * entries, or whose left neighbour a remove left so: its entries, if any,
+ * move to its left neighbour. Nothing happens if meanwhile it was deleted, or
  * no longer fits there. It is not its layer's leftmost leaf.
  *
  * Return: true if the leaf to its left is now alone and empty in its
@@ -776,15 +777,21 @@ static struct masstree_leaf *masstree_merge_victim(struct masstree_leaf *lf,
 }
 
 /*
- * A remove that leaves @lf, locked, with few entries reads a neighbour's
- * permuter next: start that cache miss before the leaf search.
+ * A remove that leaves @lf, locked, with few entries reads the permuter of
+ * the neighbour masstree_merge_victim() looks at: start that cache miss
+ * before the leaf search. The parent was just descended through.
  */
 static void masstree_merge_prefetch(const struct masstree_leaf *lf)
 {
-	const struct masstree_leaf *p = masstree_leaf_prev(lf);
+	const struct masstree_internode *pa = READ_ONCE(lf->node.parent);
+	const struct masstree_leaf *n;
 
-	if (p && masstree_perm_size(lf->permutation) <= MASSTREE_MERGE_BELOW + 1)
-		prefetch(&p->permutation);
+	if (!pa || masstree_perm_size(lf->permutation) > MASSTREE_MERGE_BELOW + 1)
+		return;
+	n = READ_ONCE(pa->child[0]) == &lf->node ? lf->next :
+						   masstree_leaf_prev(lf);
+	if (n)
+		prefetch(&n->permutation);
 }
 
 /**
@@ -844,8 +851,9 @@ layer:
 		struct masstree_leaf *victim = masstree_merge_victim(lf, perm);
 
 		masstree_unlock(ws, &lf->node);
-		if (victim)
-			masstree_delete_leaf(ws, victim);
+		/* A remover that emptied the other leaf meanwhile left it to us. */
+		if (victim && masstree_delete_leaf(ws, victim))
+			*empty_depth = k->off / MASSTREE_SLICE_LEN;
 		return 0;
 	}
 	masstree_leaf_drop_ksuf(ws, lf);

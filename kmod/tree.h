@@ -25,13 +25,12 @@
 
 /*
  * A leaf left with this many entries or fewer merges with a neighbour. A
- * split in mid-leaf leaves 8 in each half: 3 removes must follow before a
- * merge, and
- * the merged leaf takes 2 inserts or more before it splits again, so keys
- * churning around one leaf do not make it split and merge on every other
- * operation. Merging sooner keeps a shrinking tree smaller (5 rather than 4:
- * 41 bytes a key instead of 47 halfway through removing 1M random keys).
- * Tests use it to set up merges.
+ * split in mid-leaf leaves 8 in each half, so 3 removes must follow before
+ * a merge; a merged leaf holds 14 entries at most, so it splits no sooner
+ * than its second insert. Keys churning around one leaf thus do not make
+ * it split and merge on every other operation. Merging sooner keeps a
+ * shrinking tree smaller (5 rather than 4: 41 bytes a key instead of 47
+ * halfway through removing 1M random keys). Tests use it to set up merges.
  */
 #define MASSTREE_MERGE_BELOW	5
 
@@ -181,9 +180,14 @@ struct masstree_need {
  * @match: whether an entry there has the key's slice and length code
  * @found: with @match, whether that entry is the key (its suffix too)
  *
- * If the leaf, once locked, still has @v (bar the lock bit) and @perm, no
- * entry of it changed: inserts and splits bump the version, removes change
- * the permuter. The writer then uses this instead of searching again.
+ * If the leaf, once locked, still has @v (bar the lock bit) and @perm, its
+ * live entries are the ones read: every change to a slot the permuter
+ * lists bumps the version (splits, merges into the leaf, new layers, a
+ * suffix bag that grows, and the first insert after a remove, which may
+ * reuse a freed slot); inserts into never-used slots and removes change
+ * the permuter only, so a permuter that came back (insert, then remove)
+ * lists the same slots with the same contents. The writer then uses this
+ * instead of searching again.
  */
 struct masstree_seen {
 	const struct masstree_leaf *leaf;
@@ -213,7 +217,8 @@ struct masstree_seen {
  *      seen on the way down (not locked; checked under its lock)
  * @seen: what the lock-free descent read in its last leaf
  *
- * masstree_write_init() sets every field.
+ * masstree_write_init() sets every field but @seen's, which are read only
+ * once @seen.leaf is set.
  */
 struct masstree_write {
 	struct masstree *mt;

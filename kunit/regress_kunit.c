@@ -206,40 +206,54 @@ static void insert_survives_delete_and_redirect(struct kunit *test)
 /*
  * The rule that keeps #40 away once leaves merge: a leaf left with few
  * keys moves them only into a sibling under the same parent. As child 0
- * it stays (moving them would need a redirect, and a lookup that read the
- * root before it and the parent after would miss them); as child 1 it
- * merges into child 0.
+ * it keeps them even when its left neighbour, under another parent, has
+ * room (moving them would need a redirect, and a lookup that read the
+ * root before it and the parent after would miss them); it takes in its
+ * right sibling's keys instead, once both fit in one leaf.
  */
 static void few_keys_merge_only_under_the_same_parent(struct kunit *test)
 {
+	const unsigned int few = MASSTREE_MERGE_BELOW;
 	struct masstree *mt = tree_test_new(test, MASSTREE_FLAGS_INDEX);
 	struct masstree_internode *pa;
-	struct masstree_leaf *lf, *second;
+	struct masstree_leaf *lf, *second, *left;
 	u64 i, low, low2, value;
 
 	pa = fill_sequential(test, mt);
 	lf = masstree_to_leaf(pa->child[0]);
 	second = masstree_to_leaf(pa->child[1]);
+	left = lf->prev;
 	low = lf->ikey[0];
 	low2 = second->ikey[0];
-	/* Room on the left of both: empty the leaves' left neighbours a bit. */
-	for (i = 0; i < 8; i++) {
+	KUNIT_ASSERT_EQ(test, masstree_perm_size(lf->permutation),
+			(u64)MASSTREE_LEAF_WIDTH);
+	/* Room in the left neighbour, under another parent. */
+	for (i = 0; i < 8; i++)
 		KUNIT_EXPECT_EQ(test, remove_u64(mt, low - 16 - i * 16), 0);
-		KUNIT_EXPECT_EQ(test, remove_u64(mt, low + (14 - i) * 16), 0);
-	}
-	/* Child 0 down to 4 keys... and its neighbour under another parent. */
-	for (i = 8; i < 11; i++)
-		KUNIT_EXPECT_EQ(test, remove_u64(mt, low + (14 - i) * 16), 0);
+	/* Child 0 down to few keys: its full right sibling cannot take them. */
+	for (i = few; i < MASSTREE_LEAF_WIDTH; i++)
+		KUNIT_EXPECT_EQ(test, remove_u64(mt, low + i * 16), 0);
 	KUNIT_EXPECT_FALSE(test, masstree_v_is_deleted(READ_ONCE(lf->node.version)));
-	KUNIT_EXPECT_EQ(test, masstree_perm_size(lf->permutation), 4ULL);
-	/* Child 1 down to 4 keys merges into child 0. */
-	for (i = 0; i < 11; i++)
-		KUNIT_EXPECT_EQ(test, remove_u64(mt, low2 + (14 - i) * 16), 0);
+	KUNIT_EXPECT_EQ(test, masstree_perm_size(lf->permutation), (u64)few);
+	KUNIT_EXPECT_EQ(test, masstree_perm_size(left->permutation),
+			(u64)MASSTREE_LEAF_WIDTH - 8);
+	/* Child 1 down to one key too many to merge. */
+	for (i = few + 1; i < MASSTREE_LEAF_WIDTH; i++)
+		KUNIT_EXPECT_EQ(test, remove_u64(mt, low2 + i * 16), 0);
+	KUNIT_EXPECT_FALSE(test, masstree_v_is_deleted(READ_ONCE(second->node.version)));
+	/* One more remove from child 0: it takes in child 1. */
+	KUNIT_EXPECT_EQ(test, remove_u64(mt, low + (few - 1) * 16), 0);
 	KUNIT_EXPECT_TRUE(test, masstree_v_is_deleted(READ_ONCE(second->node.version)));
-	KUNIT_EXPECT_EQ(test, masstree_perm_size(lf->permutation), 8ULL);
-	for (i = 0; i < 4; i++) {
+	KUNIT_EXPECT_EQ(test, masstree_perm_size(lf->permutation), 2ULL * few);
+	KUNIT_EXPECT_EQ(test, masstree_perm_size(left->permutation),
+			(u64)MASSTREE_LEAF_WIDTH - 8);
+	for (i = 0; i < few - 1; i++) {
 		KUNIT_EXPECT_EQ(test, get_u64(mt, low + i * 16, &value), 0);
+		KUNIT_EXPECT_EQ(test, value, (low + i * 16) / 16);
+	}
+	for (i = 0; i <= few; i++) {
 		KUNIT_EXPECT_EQ(test, get_u64(mt, low2 + i * 16, &value), 0);
+		KUNIT_EXPECT_EQ(test, value, (low2 + i * 16) / 16);
 	}
 	KUNIT_EXPECT_TREE_VALID(test, mt);
 	tree_test_free(test, mt);
