@@ -157,6 +157,23 @@ static void remove_layers_back_to_one_leaf(struct kunit *test)
 }
 
 /*
+ * Keys 0..15 as 8-byte big-endian keys, put in order: a root over a full
+ * leftmost leaf and a leaf holding key 15.
+ */
+static void rm_fill_two_leaves(struct kunit *test, struct masstree *mt)
+{
+	u8 key[8];
+	u64 i;
+
+	for (i = 0; i <= MASSTREE_LEAF_WIDTH; i++) {
+		test_put_be64(i, key);
+		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, 8, i,
+							 MASSTREE_ANY, GFP_KERNEL), 0);
+	}
+	KUNIT_ASSERT_FALSE(test, masstree_root_is_leaf(mt));
+}
+
+/*
  * Layer 0's root, left with one child, hands the root to it: a tree shrunk
  * back to one leaf's worth of keys is one leaf, not a leaf under a root.
  */
@@ -166,12 +183,7 @@ static void root_with_one_child_collapses(struct kunit *test)
 	u8 key[8];
 	u64 i, value;
 
-	for (i = 0; i <= MASSTREE_LEAF_WIDTH; i++) {
-		test_put_be64(i, key);
-		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, 8, i,
-							 MASSTREE_ANY, GFP_KERNEL), 0);
-	}
-	KUNIT_EXPECT_FALSE(test, masstree_root_is_leaf(mt));
+	rm_fill_two_leaves(test, mt);
 	test_put_be64(MASSTREE_LEAF_WIDTH, key);
 	KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key, 8, &value), 0);
 	KUNIT_EXPECT_TRUE(test, masstree_root_is_leaf(mt));
@@ -195,9 +207,8 @@ static void root_with_one_child_collapses(struct kunit *test)
 
 /*
  * A leaf that is child 0 of its parent cannot merge left: left with few
- * keys, it takes in its right sibling's. Keys 0..15 put in order make a
- * root over a full leftmost leaf and a leaf holding key 15; removing from
- * the leftmost one must not leave two near-empty leaves under a root.
+ * keys, it takes in its right sibling's. Removing from the leftmost of
+ * rm_fill_two_leaves() must not leave two near-empty leaves under a root.
  */
 static void child0_leaf_takes_in_its_right_sibling(struct kunit *test)
 {
@@ -205,12 +216,7 @@ static void child0_leaf_takes_in_its_right_sibling(struct kunit *test)
 	u8 key[8];
 	u64 i, value;
 
-	for (i = 0; i <= MASSTREE_LEAF_WIDTH; i++) {
-		test_put_be64(i, key);
-		KUNIT_ASSERT_EQ(test, masstree_put_index(mt, key, 8, i,
-							 MASSTREE_ANY, GFP_KERNEL), 0);
-	}
-	KUNIT_ASSERT_FALSE(test, masstree_root_is_leaf(mt));
+	rm_fill_two_leaves(test, mt);
 	for (i = 0; i < MASSTREE_LEAF_WIDTH - 1; i++) {
 		test_put_be64(i, key);
 		KUNIT_EXPECT_EQ(test, masstree_remove_index(mt, key, 8, NULL), 0);
