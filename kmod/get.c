@@ -154,10 +154,7 @@ masstree_read_entry(struct masstree_leaf *lf, const struct masstree_key *k,
 
 		if (unlikely(masstree_v_is_deleted(*v)))
 			return NULL;
-		/* Callers read *klen and *lv only if found; gcc cannot tell. */
 		*found = false;
-		*klen = 0;
-		lv->index = 0;
 		perm = masstree_leaf_perm(lf);
 		pos = masstree_leaf_search(lf, perm, k->ikey,
 					   masstree_key_klen(k), &match);
@@ -207,11 +204,12 @@ struct masstree_leaf *masstree_reach_last_layer(struct masstree *mt,
 						struct masstree_leaf **up,
 						struct masstree_seen *seen)
 {
-	union masstree_leafvalue lv;
+	/* Read only if found, which gcc cannot tell: initialised for it. */
+	union masstree_leafvalue lv = { .index = 0 };
 	struct masstree_node *root;
 	struct masstree_leaf *lf;
 	bool found;
-	u8 klen;
+	u8 klen = 0;
 
 top:
 	root = READ_ONCE(mt->root);

@@ -737,13 +737,33 @@ unlock_linker:
 }
 
 /*
+ * The neighbour the locked @lf would share one leaf with, under the same
+ * parent: its left one, or, as child 0 (which cannot move its entries
+ * left, see masstree_delete_leaf()), its right one; NULL if none. Sets
+ * @takes_in for the right one. A hint, read from the parent we just
+ * descended through: the parent may change, masstree_delete_leaf() checks.
+ */
+static struct masstree_leaf *masstree_merge_partner(struct masstree_leaf *lf,
+						    bool *takes_in)
+{
+	const struct masstree_internode *pa = READ_ONCE(lf->node.parent);
+
+	if (!pa)
+		return NULL;
+	*takes_in = READ_ONCE(pa->child[0]) == &lf->node;
+	if (!*takes_in)
+		return masstree_leaf_prev(lf);
+	if (lf->next && READ_ONCE(pa->child[1]) == &lf->next->node)
+		return lf->next;
+	return NULL;
+}
+
+/*
  * @lf, locked, has few entries left (@perm): which leaf to delete so that
- * they share one leaf with a neighbour under the same parent, if that
- * seems to have room (checked again under the locks). Child 0 of its
- * parent cannot move its entries left (see masstree_delete_leaf()): it
- * takes in its right sibling's instead. Without merges, random removes
- * would leave most leaves nearly empty and the tree as big as at its
- * largest; that makes every descent miss more.
+ * they share one leaf with its merge partner, if that seems to have room
+ * (checked again under the locks). Without merges, random removes would
+ * leave most leaves nearly empty and the tree as big as at its largest;
+ * that makes every descent miss more.
  *
  * Return: @lf (it merges into its left neighbour), its right neighbour
  * (that one merges into @lf), or NULL.
@@ -752,46 +772,32 @@ static struct masstree_leaf *masstree_merge_victim(struct masstree_leaf *lf,
 						   u64 perm)
 {
 	unsigned int n = masstree_perm_size(perm);
-	const struct masstree_internode *pa;
-	struct masstree_leaf *p, *next;
+	struct masstree_leaf *partner;
+	bool takes_in;
 
 	if (n > MASSTREE_MERGE_BELOW)
 		return NULL;
-	/* A hint: the parent may change, masstree_delete_leaf() checks. */
-	pa = READ_ONCE(lf->node.parent);
-	if (!pa)
+	partner = masstree_merge_partner(lf, &takes_in);
+	if (!partner || masstree_perm_size(READ_ONCE(partner->permutation)) + n >=
+			MASSTREE_LEAF_WIDTH)
 		return NULL;
-	if (READ_ONCE(pa->child[0]) != &lf->node) {
-		p = masstree_leaf_prev(lf);
-		if (p && masstree_perm_size(READ_ONCE(p->permutation)) + n <
-			 MASSTREE_LEAF_WIDTH)
-			return lf;
-		return NULL;
-	}
-	next = lf->next;
-	if (next && READ_ONCE(pa->child[1]) == &next->node &&
-	    masstree_perm_size(READ_ONCE(next->permutation)) + n <
-	    MASSTREE_LEAF_WIDTH)
-		return next;
-	return NULL;
+	return takes_in ? partner : lf;
 }
 
 /*
- * A remove that leaves @lf, locked, with few entries reads the permuter of
- * the neighbour masstree_merge_victim() looks at: start that cache miss
- * before the leaf search. The parent was just descended through.
+ * A remove that leaves @lf, locked, with few entries reads its merge
+ * partner's permuter: start that cache miss before the leaf search.
  */
-static void masstree_merge_prefetch(const struct masstree_leaf *lf)
+static void masstree_merge_prefetch(struct masstree_leaf *lf)
 {
-	const struct masstree_internode *pa = READ_ONCE(lf->node.parent);
-	const struct masstree_leaf *n;
+	struct masstree_leaf *partner;
+	bool takes_in;
 
-	if (!pa || masstree_perm_size(lf->permutation) > MASSTREE_MERGE_BELOW + 1)
+	if (masstree_perm_size(lf->permutation) > MASSTREE_MERGE_BELOW + 1)
 		return;
-	n = READ_ONCE(pa->child[0]) == &lf->node ? lf->next :
-						   masstree_leaf_prev(lf);
-	if (n)
-		prefetch(&n->permutation);
+	partner = masstree_merge_partner(lf, &takes_in);
+	if (partner)
+		prefetch(&partner->permutation);
 }
 
 /**

@@ -217,8 +217,8 @@ struct masstree_seen {
  *      seen on the way down (not locked; checked under its lock)
  * @seen: what the lock-free descent read in its last leaf
  *
- * masstree_write_init() sets every field but @seen's, which are read only
- * once @seen.leaf is set.
+ * masstree_write_init() sets every field; of @seen only @seen.leaf: the
+ * others are read only while it is set.
  */
 struct masstree_write {
 	struct masstree *mt;
@@ -522,16 +522,16 @@ static inline unsigned int masstree_search_locked(struct masstree_write *ws,
 						  const struct masstree_key *k,
 						  bool *match, int *found)
 {
-	const struct masstree_seen *seen = &ws->seen;
+	struct masstree_seen *seen = &ws->seen;
+	bool unchanged = seen->leaf == lf && seen->perm == lf->permutation &&
+			 !masstree_v_changed_since(seen->v, lf->node.version);
 
-	if (seen->leaf == lf && seen->perm == lf->permutation &&
-	    !masstree_v_changed_since(seen->v, lf->node.version)) {
-		ws->seen.leaf = NULL;
+	seen->leaf = NULL;
+	if (unchanged) {
 		*match = seen->match;
 		*found = seen->found;
 		return seen->pos;
 	}
-	ws->seen.leaf = NULL;
 	*found = -1;
 	return masstree_leaf_search(lf, lf->permutation, k->ikey,
 				    masstree_key_klen(k), match);
