@@ -441,30 +441,32 @@ static u32 *rw1_get_order(u32 seed, u32 n)
 	return a;
 }
 
-static void index_put(struct worker *w)
+/* Put @n keys of an op stream from @p, with @flags; returns what follows. */
+static const u8 *index_put_ops(struct worker *w, const u8 *p, u32 n,
+			       unsigned int flags)
 {
 	struct masstree *mt = &w->run->mt;
-	const u8 *p = w->sh->puts;
 	u32 i, id;
 
-	for (i = 0; i < w->sh->n; i++) {
+	for (i = 0; i < n; i++) {
 		memcpy(&id, p, sizeof(id));
-		if (masstree_put_index(mt, p + OP_HDR, p[4], id, MASSTREE_ANY,
+		if (masstree_put_index(mt, p + OP_HDR, p[4], id, flags,
 				       GFP_KERNEL))
 			w->errors++;
 		p += OP_HDR + p[4];
 	}
+	return p;
 }
 
-/* Get (or remove) the thread's get stream, checking every value. */
-static inline void index_get_stream(struct worker *w, bool remove)
+/* Get (or remove) @n keys of an op stream from @p, checking every value. */
+static inline const u8 *index_get_ops(struct worker *w, const u8 *p, u32 n,
+				      bool remove)
 {
 	struct masstree *mt = &w->run->mt;
-	const u8 *p = w->sh->gets;
 	u32 i, id;
 	u64 v;
 
-	for (i = 0; i < w->sh->n; i++) {
+	for (i = 0; i < n; i++) {
 		int err;
 
 		memcpy(&id, p, sizeof(id));
@@ -474,47 +476,22 @@ static inline void index_get_stream(struct worker *w, bool remove)
 			w->errors++;
 		p += OP_HDR + p[4];
 	}
+	return p;
+}
+
+static void index_put(struct worker *w)
+{
+	index_put_ops(w, w->sh->puts, w->sh->n, MASSTREE_ANY);
 }
 
 static void index_get(struct worker *w)
 {
-	index_get_stream(w, false);
+	index_get_ops(w, w->sh->gets, w->sh->n, false);
 }
 
 static void index_remove(struct worker *w)
 {
-	index_get_stream(w, true);
-}
-
-/* Remove @batch keys of a get stream from @p, checking their values. */
-static const u8 *churn_remove(struct worker *w, const u8 *p, u32 batch)
-{
-	u32 i, id;
-	u64 v;
-
-	for (i = 0; i < batch; i++) {
-		memcpy(&id, p, sizeof(id));
-		if (masstree_remove_index(&w->run->mt, p + OP_HDR, p[4], &v) ||
-		    v != id)
-			w->errors++;
-		p += OP_HDR + p[4];
-	}
-	return p;
-}
-
-/* Put back @batch keys of a get stream from @p, which churn_remove() took. */
-static const u8 *churn_put(struct worker *w, const u8 *p, u32 batch)
-{
-	u32 i, id;
-
-	for (i = 0; i < batch; i++) {
-		memcpy(&id, p, sizeof(id));
-		if (masstree_put_index(&w->run->mt, p + OP_HDR, p[4], id,
-				       MASSTREE_NOEXIST, GFP_KERNEL))
-			w->errors++;
-		p += OP_HDR + p[4];
-	}
-	return p;
+	index_get_ops(w, w->sh->gets, w->sh->n, true);
 }
 
 /*
@@ -534,14 +511,15 @@ static void index_churn(struct worker *w)
 		if (removed < n) {
 			batch = min(n - removed, (u32)CHURN_BATCH);
 			t = now_ns();
-			rm_p = churn_remove(w, rm_p, batch);
+			rm_p = index_get_ops(w, rm_p, batch, true);
 			w->churn_ns[0] += now_ns() - t;
 			removed += batch;
 		}
 		if (removed == n || removed - back > CHURN_LAG * CHURN_BATCH) {
 			batch = min(removed - back, (u32)CHURN_BATCH);
 			t = now_ns();
-			put_p = churn_put(w, put_p, batch);
+			put_p = index_put_ops(w, put_p, batch,
+					      MASSTREE_NOEXIST);
 			w->churn_ns[1] += now_ns() - t;
 			back += batch;
 		}
